@@ -1,0 +1,114 @@
+package io.surrogate.rules.schema;
+
+import io.surrogate.rules.model.SourcePosition;
+import java.util.Arrays;
+
+/** The text of a rule file with its line starts, for positions and source excerpts. */
+public final class SourceText {
+    private final String file;
+    private final String text;
+    private final int[] lineStarts;
+
+    public SourceText(String file, String text) {
+        this.file = file;
+        this.text = text;
+        int[] starts = new int[16];
+        int count = 0;
+        starts[count++] = 0;
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == '\n') {
+                if (count == starts.length) {
+                    starts = Arrays.copyOf(starts, count * 2);
+                }
+                starts[count++] = i + 1;
+            }
+        }
+        this.lineStarts = Arrays.copyOf(starts, count);
+    }
+
+    public String file() {
+        return file;
+    }
+
+    public String text() {
+        return text;
+    }
+
+    public int lineCount() {
+        return lineStarts.length;
+    }
+
+    /** The text of a 1-based line without its line terminator, or "" when out of range. */
+    public String line(int line) {
+        if (line < 1 || line > lineStarts.length) {
+            return "";
+        }
+        int start = lineStarts[line - 1];
+        int end = line < lineStarts.length ? lineStarts[line] - 1 : text.length();
+        if (end > start && text.charAt(end - 1) == '\r') {
+            end--;
+        }
+        return text.substring(start, Math.max(start, end));
+    }
+
+    public SourcePosition position(int line, int column) {
+        return new SourcePosition(file, line, column);
+    }
+
+    private int offset(int line, int column) {
+        if (line < 1 || line > lineStarts.length) {
+            return -1;
+        }
+        return Math.min(text.length(), lineStarts[line - 1] + Math.max(0, column - 1));
+    }
+
+    private SourcePosition positionOf(int offset) {
+        int index = Arrays.binarySearch(lineStarts, offset);
+        int line = index >= 0 ? index : -index - 2;
+        return new SourcePosition(file, line + 1, offset - lineStarts[line] + 1);
+    }
+
+    /**
+     * Maps a parser position (just after the {@code >} of a start tag) to the {@code <} that
+     * opens the tag. A {@code <} cannot appear in an attribute value, so the scan is exact.
+     */
+    public SourcePosition tagStart(int line, int column) {
+        int offset = offset(line, column);
+        if (offset < 0) {
+            return position(Math.max(line, 0), Math.max(column, 0));
+        }
+        for (int i = Math.min(offset, text.length()) - 1; i >= 0; i--) {
+            if (text.charAt(i) == '<') {
+                return positionOf(i);
+            }
+        }
+        return position(line, column);
+    }
+
+    /** The position of {@code name=} inside the tag that starts at {@code tag}, or the tag itself. */
+    public SourcePosition attribute(SourcePosition tag, String name) {
+        int start = offset(tag.line(), tag.column());
+        if (start < 0 || name == null || name.isEmpty()) {
+            return tag;
+        }
+        int end = text.indexOf('>', start);
+        if (end < 0) {
+            end = text.length();
+        }
+        int i = start;
+        while (true) {
+            i = text.indexOf(name, i + 1);
+            if (i < 0 || i >= end) {
+                return tag;
+            }
+            char before = text.charAt(i - 1);
+            int after = i + name.length();
+            while (after < end && Character.isWhitespace(text.charAt(after))) {
+                after++;
+            }
+            if (Character.isWhitespace(before) && after < end && text.charAt(after) == '=') {
+                return positionOf(i);
+            }
+        }
+    }
+}
