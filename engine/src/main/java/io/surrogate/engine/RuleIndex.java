@@ -1,0 +1,99 @@
+package io.surrogate.engine;
+
+import io.surrogate.engine.eval.EvaluationContext;
+import io.surrogate.engine.eval.Statement;
+import io.surrogate.engine.match.IndexHint;
+import io.surrogate.engine.match.MatchBlock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Finds the top-level statements that can apply to a request without running them all. A
+ * top-level match on a constant path component, path or host is filed under that key; a
+ * request looks up its components, path and host, and runs only those rules and the ones that
+ * cannot be filed, in document order. Since a filed rule cannot match without its key, the
+ * decision is the one a full scan would make (a test checks this on generated requests).
+ */
+final class RuleIndex {
+    private final int size;
+    /** Statements that cannot be filed; one bit per top-level statement. */
+    private final long[] always;
+    private final Map<String, long[]> segments = new HashMap<>();
+    private final Map<String, long[]> segmentsIgnoringCase = new HashMap<>();
+    private final Map<String, long[]> paths = new HashMap<>();
+    private final Map<String, long[]> pathsIgnoringCase = new HashMap<>();
+    private final Map<String, long[]> hosts = new HashMap<>();
+    private final boolean useful;
+
+    RuleIndex(List<Statement> statements) {
+        this.size = statements.size();
+        this.always = new long[words(size)];
+        int filed = 0;
+        for (int i = 0; i < size; i++) {
+            IndexHint hint = statements.get(i) instanceof MatchBlock b ? b.indexHint() : null;
+            if (hint == null) {
+                set(always, i);
+                continue;
+            }
+            filed++;
+            Map<String, long[]> map = switch (hint.kind()) {
+                case SEGMENT -> hint.ignoreCase() ? segmentsIgnoringCase : segments;
+                case PATH -> hint.ignoreCase() ? pathsIgnoringCase : paths;
+                case HOST -> hosts;
+            };
+            String key = hint.ignoreCase() ? hint.key().toLowerCase(Locale.ROOT) : hint.key();
+            set(map.computeIfAbsent(key, k -> new long[words(size)]), i);
+        }
+        // With few rules a scan is as fast as the lookups.
+        this.useful = filed > 8;
+    }
+
+    /** The statements to run for this request, in document order. */
+    List<Statement> candidates(List<Statement> statements, EvaluationContext ctx) {
+        if (!useful) {
+            return statements;
+        }
+        long[] bits = always.clone();
+        for (String s : ctx.segments()) {
+            or(bits, segments.get(s));
+            if (!segmentsIgnoringCase.isEmpty()) {
+                or(bits, segmentsIgnoringCase.get(s.toLowerCase(Locale.ROOT)));
+            }
+        }
+        String path = ctx.request().path();
+        or(bits, paths.get(path));
+        if (!pathsIgnoringCase.isEmpty()) {
+            or(bits, pathsIgnoringCase.get(path.toLowerCase(Locale.ROOT)));
+        }
+        or(bits, hosts.get(ctx.request().host()));
+        List<Statement> out = new ArrayList<>();
+        for (int w = 0; w < bits.length; w++) {
+            long word = bits[w];
+            while (word != 0) {
+                int bit = Long.numberOfTrailingZeros(word);
+                out.add(statements.get(w * 64 + bit));
+                word &= word - 1;
+            }
+        }
+        return out;
+    }
+
+    private static int words(int n) {
+        return Math.max(1, (n + 63) / 64);
+    }
+
+    private static void set(long[] bits, int i) {
+        bits[i >>> 6] |= 1L << (i & 63);
+    }
+
+    private static void or(long[] into, long[] from) {
+        if (from != null) {
+            for (int i = 0; i < into.length; i++) {
+                into[i] |= from[i];
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.surrogate.engine;
+
+import io.surrogate.engine.request.EdgeRequest;
+import io.surrogate.engine.text.Escaping;
+import io.surrogate.engine.token.OriginSignature;
+import io.surrogate.engine.token.TinkTokenCodec;
+import io.surrogate.engine.token.TokenClaims;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Turns a subscribe decision into a token and the requests to the origin, the same way for
+ * the server and the dry run. Pure but for the clock and the random nonces.
+ */
+public final class Subscriptions {
+    public static final String SUBSCRIBE_PATH = "/subscribe-event";
+    public static final String UNSUBSCRIBE_PATH = "/unsubscribe-event";
+    public static final String DELIVER_PATH = "/deliver-event";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Subscriptions() {}
+
+    /** A token and what it says. */
+    public record Minted(TokenClaims claims, String token) {}
+
+    public static TokenClaims claims(SubscriptionPlan plan, EdgeRequest request, EdgeEnvironment env) {
+        Instant now = env.clock().instant();
+        String nonce = switch (plan.nonceSource()) {
+            case PORT -> "port-" + request.clientPort() + "-c" + request.connectionId();
+            case CONNECTION -> "conn-" + request.connectionId();
+            case RANDOM -> randomHex(12);
+        };
+        return new TokenClaims(env.edgeId(), env.edgeAddress(), plan.customerCode(), plan.user(), plan.eventId(),
+                plan.type().label(), nonce, now.getEpochSecond(), now.getEpochSecond() + plan.tokenLifetime().toSeconds());
+    }
+
+    public static Minted mint(SubscriptionPlan plan, EdgeRequest request, EdgeEnvironment env) {
+        TokenClaims claims = claims(plan, request, env);
+        return new Minted(claims, TinkTokenCodec.mint(claims, plan.tokenKey()));
+    }
+
+    /** {@code POST /subscribe-event} with the four X-Event headers, signed by the edge. */
+    public static OriginRequest subscribe(SubscriptionPlan plan, EdgeRequest request, String token, EdgeEnvironment env) {
+        return originRequest(SUBSCRIBE_PATH, plan, request, token, env.clock().instant().getEpochSecond(), OriginSignature.newNonce());
+    }
+
+    /** {@code POST /unsubscribe-event} for a subscription whose client went away. */
+    public static OriginRequest unsubscribe(SubscriptionPlan plan, EdgeRequest request, String token, EdgeEnvironment env) {
+        return originRequest(UNSUBSCRIBE_PATH, plan, request, token, env.clock().instant().getEpochSecond(), OriginSignature.newNonce());
+    }
+
+    static OriginRequest originRequest(String protocolPath, SubscriptionPlan plan, EdgeRequest request, String token,
+            long timestamp, String nonce) {
+        String basePath = "";
+        String host = request.headers().first("Host");
+        if (plan.origin().isPresent()) {
+            String url = plan.origin().get();
+            int authority = url.indexOf("//") + 2;
+            int slash = url.indexOf('/', authority);
+            host = slash < 0 ? url.substring(authority) : url.substring(authority, slash);
+            basePath = slash < 0 ? "" : url.substring(slash);
+        }
+        String path = basePath + protocolPath;
+        String eventId = Escaping.headerValue(plan.eventId());
+        String user = Escaping.headerValue(plan.user());
+        byte[] body = new byte[0];
+        OriginSignature.Header signature = OriginSignature.sign(
+                new OriginSignature.Signed("POST", path, eventId, user, token, body), plan.originKey(), timestamp, nonce);
+        List<Decision.HeaderField> headers = new ArrayList<>();
+        if (host != null && !host.isEmpty()) {
+            headers.add(new Decision.HeaderField("Host", Escaping.headerValue(host)));
+        }
+        headers.add(new Decision.HeaderField("X-Event-Id", eventId));
+        headers.add(new Decision.HeaderField("X-Event-User", user));
+        headers.add(new Decision.HeaderField("X-Event-Token", token));
+        headers.add(new Decision.HeaderField("X-Event-Signature", signature.render()));
+        headers.add(new Decision.HeaderField("Content-Length", "0"));
+        return new OriginRequest(plan.origin(), "POST", path, headers, body);
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] b = new byte[bytes];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

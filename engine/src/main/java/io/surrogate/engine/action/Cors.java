@@ -1,0 +1,96 @@
+package io.surrogate.engine.action;
+
+import io.surrogate.engine.Decision;
+import io.surrogate.engine.eval.EvaluationContext;
+import io.surrogate.engine.eval.Statement;
+import io.surrogate.engine.eval.TraceEntry;
+import io.surrogate.engine.print.CanonicalXml;
+import io.surrogate.engine.text.Durations;
+import io.surrogate.rules.model.SourcePosition;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * {@code edgeservices:cors}: lets pages on the allowed origins open an EventSource (or XHR)
+ * to the edge. The request's Origin is echoed when it is allowed ({@code *} allows any, but
+ * never with credentials); a preflight (OPTIONS with Access-Control-Request-Method) is
+ * answered 204 here.
+ */
+public final class Cors implements Statement {
+    private final List<String> allowedOrigins;
+    private final boolean allowCredentials;
+    private final String allowHeaders;
+    private final Duration maxAge;
+    private final SourcePosition position;
+    private final String syntax;
+
+    public Cors(List<String> allowedOrigins, boolean allowCredentials, String allowHeaders, Duration maxAge, SourcePosition position) {
+        this.allowedOrigins = List.copyOf(allowedOrigins);
+        this.allowCredentials = allowCredentials;
+        this.allowHeaders = allowHeaders;
+        this.maxAge = maxAge;
+        this.position = position;
+        this.syntax = CanonicalXml.tag("edgeservices:cors", attributes(), true);
+    }
+
+    @Override
+    public void run(EvaluationContext ctx) {
+        String origin = ctx.request().headers().first("Origin");
+        boolean any = allowedOrigins.contains("*");
+        if (origin == null || !(any || allowedOrigins.contains(origin))) {
+            if (ctx.tracing()) {
+                ctx.trace().add(toString(), TraceEntry.Result.APPLIED,
+                        origin == null ? "no Origin header: nothing to add" : "origin '" + origin + "' not allowed");
+            }
+            return;
+        }
+        ctx.decision().header("Access-Control-Allow-Origin", any && !allowCredentials ? "*" : origin);
+        if (!any || allowCredentials) {
+            ctx.decision().header("Vary", "Origin");
+        }
+        if (allowCredentials) {
+            ctx.decision().header("Access-Control-Allow-Credentials", "true");
+        }
+        boolean preflight = ctx.request().method().equals("OPTIONS")
+                && ctx.request().headers().first("Access-Control-Request-Method") != null;
+        if (preflight) {
+            ctx.decision().header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            ctx.decision().header("Access-Control-Allow-Headers", allowHeaders == null ? "Last-Event-ID, Content-Type" : allowHeaders);
+            if (maxAge != null) {
+                ctx.decision().header("Access-Control-Max-Age", Long.toString(maxAge.toSeconds()));
+            }
+            ctx.decision().outcome(new Decision.Respond(204, "text/plain; charset=utf-8", "", toString()));
+        }
+        if (ctx.tracing()) {
+            ctx.trace().add(toString(), TraceEntry.Result.APPLIED, "origin '" + origin + "' allowed" + (preflight ? "; preflight answered 204" : ""));
+        }
+    }
+
+    private List<CanonicalXml.Attr> attributes() {
+        return CanonicalXml.attrs(
+                "allow-origin", String.join(" ", allowedOrigins),
+                "allow-credentials", allowCredentials ? "true" : null,
+                "allow-headers", allowHeaders,
+                "max-age", maxAge == null ? null : Durations.format(maxAge));
+    }
+
+    @Override
+    public SourcePosition position() {
+        return position;
+    }
+
+    @Override
+    public String syntax() {
+        return syntax;
+    }
+
+    @Override
+    public void print(CanonicalXml out) {
+        out.empty("edgeservices:cors", attributes());
+    }
+
+    @Override
+    public String toString() {
+        return syntax + " (" + position + ")";
+    }
+}

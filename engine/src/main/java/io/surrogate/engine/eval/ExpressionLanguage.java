@@ -1,0 +1,56 @@
+package io.surrogate.engine.eval;
+
+import org.apache.commons.jexl3.JexlBuilder;
+import org.apache.commons.jexl3.JexlEngine;
+import org.apache.commons.jexl3.JexlExpression;
+import org.apache.commons.jexl3.JexlFeatures;
+import org.apache.commons.jexl3.introspection.JexlPermissions;
+import org.apache.commons.jexl3.introspection.JexlSandbox;
+
+/**
+ * The locked-down JEXL of {@code match:expression} and {@code from="expression"}: operators on
+ * strings, numbers and booleans only. No method calls, no {@code new}, no loops, no lambdas,
+ * no assignments, no pragmas, no scripts, no local variables, no class access (every class
+ * denied by the sandbox and the permissions), strict, not silent: a forbidden construct is a
+ * compile error at its location, never a quiet {@code null}.
+ */
+public final class ExpressionLanguage {
+    /** Longer expressions are refused: an expression is a condition, not a program. */
+    public static final int MAX_LENGTH = 1024;
+
+    private static final JexlFeatures FEATURES = new JexlFeatures()
+            .methodCall(false)
+            .newInstance(false)
+            .loops(false)
+            .lambda(false)
+            .thinArrow(false)
+            .fatArrow(false)
+            .sideEffect(false)
+            .sideEffectGlobal(false)
+            .pragma(false)
+            .pragmaAnywhere(false)
+            .namespacePragma(false)
+            .importPragma(false)
+            .annotation(false)
+            .script(false)
+            .localVar(false)
+            .structuredLiteral(false)
+            .register(false);
+
+    private static final JexlEngine ENGINE = new JexlBuilder()
+            .features(FEATURES)
+            .permissions(JexlPermissions.NONE)
+            .sandbox(new JexlSandbox(false))
+            .strict(true)
+            .safe(false)
+            .silent(false)
+            .cache(0)
+            .create();
+
+    private ExpressionLanguage() {}
+
+    /** Parses an expression; throws {@link org.apache.commons.jexl3.JexlException} when it is invalid or forbidden. */
+    public static JexlExpression parse(String source) {
+        return ENGINE.createExpression(source);
+    }
+}

@@ -1,0 +1,109 @@
+package io.surrogate.engine.extract;
+
+import io.surrogate.engine.Decision;
+import io.surrogate.engine.eval.EvaluationContext;
+import io.surrogate.engine.eval.Statement;
+import io.surrogate.engine.eval.Template;
+import io.surrogate.engine.eval.TraceEntry;
+import io.surrogate.engine.print.CanonicalXml;
+import io.surrogate.rules.model.SourcePosition;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code variable:extract}: take a value from its source, fall back to the default when absent
+ * or empty, run the transforms, store it in the variable's slot. A required variable that
+ * ends up absent stops the evaluation with 400.
+ */
+public final class Extraction implements Statement {
+    private final String name;
+    private final int slot;
+    private final Extractor extractor;
+    private final Template defaultValue;
+    private final Transform[] transforms;
+    private final boolean required;
+    private final SourcePosition position;
+    private final String syntax;
+
+    public Extraction(String name, int slot, Extractor extractor, Template defaultValue, List<Transform> transforms,
+            boolean required, SourcePosition position) {
+        this.name = name;
+        this.slot = slot;
+        this.extractor = extractor;
+        this.defaultValue = defaultValue;
+        this.transforms = transforms.toArray(Transform[]::new);
+        this.required = required;
+        this.position = position;
+        this.syntax = CanonicalXml.tag("variable:extract", attributes(), true);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int slot() {
+        return slot;
+    }
+
+    @Override
+    public void run(EvaluationContext ctx) {
+        String value = extractor.extract(ctx);
+        if ((value == null || value.isEmpty()) && defaultValue != null) {
+            value = defaultValue.render(ctx);
+        }
+        if (value != null) {
+            for (Transform t : transforms) {
+                value = t.apply(value);
+            }
+        }
+        if (value == null && required) {
+            ctx.decision().halt(new Decision.Respond(400, "text/plain; charset=utf-8",
+                    "missing " + describeSource() + "\n", toString()));
+            if (ctx.tracing()) {
+                ctx.trace().add(toString(), TraceEntry.Result.FAILED, "required " + describeSource() + " is missing: 400");
+            }
+            return;
+        }
+        ctx.setVariable(slot, value == null ? "" : value);
+        if (ctx.tracing()) {
+            ctx.trace().add(toString(), TraceEntry.Result.SET,
+                    name + " = " + (value == null ? "\"\" (" + describeSource() + " absent)" : "\"" + value + "\""));
+        }
+    }
+
+    private String describeSource() {
+        return extractor.key() == null ? extractor.from() : extractor.from() + " '" + extractor.key() + "'";
+    }
+
+    private List<CanonicalXml.Attr> attributes() {
+        return CanonicalXml.attrs(
+                "name", name,
+                "from", extractor.from(),
+                "key", extractor.key(),
+                "value", extractor.value(),
+                "default", defaultValue == null ? null : defaultValue.source(),
+                "transform", transforms.length == 0 ? null
+                        : List.of(transforms).stream().map(Transform::spelling).collect(Collectors.joining(" ")),
+                "required", required ? "true" : null);
+    }
+
+    @Override
+    public SourcePosition position() {
+        return position;
+    }
+
+    @Override
+    public String syntax() {
+        return syntax;
+    }
+
+    @Override
+    public void print(CanonicalXml out) {
+        out.empty("variable:extract", attributes());
+    }
+
+    @Override
+    public String toString() {
+        return syntax + " (" + position + ")";
+    }
+}

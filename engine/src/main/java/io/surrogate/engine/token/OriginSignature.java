@@ -1,0 +1,125 @@
+package io.surrogate.engine.token;
+
+import com.google.common.hash.Hashing;
+import com.google.common.io.BaseEncoding;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * {@code X-Event-Signature}: HMAC-SHA256 over a canonical string, so an origin in any language
+ * signs and checks it with its standard library. The canonical string is nine lines joined by
+ * LF, no final LF:
+ * <pre>
+ * surrogate-v1
+ * METHOD
+ * PATH
+ * X-Event-Id value, as sent
+ * X-Event-User value, as sent
+ * X-Event-Token value
+ * TIMESTAMP (seconds since the epoch, decimal)
+ * NONCE
+ * lowercase hex SHA-256 of the body
+ * </pre>
+ * The header is {@code t=TIMESTAMP;n=NONCE;v1=HEX}. Verification tries every key of the
+ * keyset (rotation) in constant time.
+ */
+public final class OriginSignature {
+    public static final String SCHEME = "surrogate-v1";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private OriginSignature() {}
+
+    /** The fields a signature covers. */
+    public record Signed(String method, String path, String eventId, String eventUser, String token, byte[] body) {}
+
+    /** A parsed header. */
+    public record Header(long timestamp, String nonce, String signatureHex) {
+        public String render() {
+            return "t=" + timestamp + ";n=" + nonce + ";v1=" + signatureHex;
+        }
+
+        public static Optional<Header> parse(String value) {
+            if (value == null || value.length() > 512) {
+                return Optional.empty();
+            }
+            Long t = null;
+            String n = null;
+            String v = null;
+            for (String part : value.split(";")) {
+                int eq = part.indexOf('=');
+                if (eq < 0) {
+                    return Optional.empty();
+                }
+                String k = part.substring(0, eq).trim();
+                String val = part.substring(eq + 1).trim();
+                switch (k) {
+                    case "t" -> {
+                        if (!val.matches("[0-9]{1,12}")) {
+                            return Optional.empty();
+                        }
+                        t = Long.parseLong(val);
+                    }
+                    case "n" -> n = val.matches("[A-Za-z0-9_-]{8,64}") ? val : null;
+                    case "v1" -> v = val.matches("[0-9a-f]{64}") ? val : null;
+                    default -> {
+                        // unknown parameters are ignored, for later versions
+                    }
+                }
+            }
+            return t == null || n == null || v == null ? Optional.empty() : Optional.of(new Header(t, n, v));
+        }
+    }
+
+    public static String canonical(Signed s, long timestamp, String nonce) {
+        return String.join("\n", SCHEME, s.method(), s.path(), s.eventId(), s.eventUser(), s.token(),
+                Long.toString(timestamp), nonce, Hashing.sha256().hashBytes(s.body()).toString());
+    }
+
+    public static String newNonce() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return BaseEncoding.base16().lowerCase().encode(b);
+    }
+
+    public static Header sign(Signed s, NamedKey key, long timestamp, String nonce) {
+        try {
+            byte[] tag = key.mac().computeMac(canonical(s, timestamp, nonce).getBytes(StandardCharsets.UTF_8));
+            return new Header(timestamp, nonce, BaseEncoding.base16().lowerCase().encode(tag));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC failed with " + key, e);
+        }
+    }
+
+    /** Lowercase hex HMAC-SHA256 of a text with an hmac key (the {@code hmac:} transform). */
+    public static String hmacHex(NamedKey key, String text) {
+        try {
+            return BaseEncoding.base16().lowerCase().encode(key.mac().computeMac(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC failed with " + key, e);
+        }
+    }
+
+    public enum Check { VALID, MALFORMED, STALE, BAD_SIGNATURE }
+
+    /** Checks a header against the fields; {@code window} bounds the timestamp's distance from now. */
+    public static Check verify(String headerValue, Signed s, NamedKey key, Instant now, long windowSeconds) {
+        Optional<Header> parsed = Header.parse(headerValue);
+        if (parsed.isEmpty()) {
+            return Check.MALFORMED;
+        }
+        Header h = parsed.get();
+        if (Math.abs(now.getEpochSecond() - h.timestamp()) > windowSeconds) {
+            return Check.STALE;
+        }
+        try {
+            key.mac().verifyMac(BaseEncoding.base16().lowerCase().decode(h.signatureHex()),
+                    canonical(s, h.timestamp(), h.nonce()).getBytes(StandardCharsets.UTF_8));
+            return Check.VALID;
+        } catch (GeneralSecurityException e) {
+            return Check.BAD_SIGNATURE;
+        }
+    }
+}
