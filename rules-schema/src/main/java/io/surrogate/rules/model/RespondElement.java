@@ -2,7 +2,10 @@ package io.surrogate.rules.model;
 
 import jakarta.xml.bind.annotation.XmlAttribute;
 import jakarta.xml.bind.annotation.XmlRootElement;
-import jakarta.xml.bind.annotation.XmlValue;
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlMixed;
+import java.util.ArrayList;
+import java.util.List;
 
 /** {@code <edgeservices:respond status content-type>body</edgeservices:respond>}. */
 @XmlRootElement(name = "respond", namespace = Namespaces.EDGESERVICES)
@@ -11,8 +14,10 @@ public class RespondElement extends StatementElement {
     private String status;
     @XmlAttribute(name = "content-type")
     private String contentType;
-    @XmlValue
-    private String body;
+    // Mixed content rather than @XmlValue: JAXB records @XmlLocation only for elements bound this way.
+    @XmlMixed
+    @XmlAnyElement
+    private List<Object> content = new ArrayList<>();
 
     public String status() {
         return status;
@@ -23,7 +28,7 @@ public class RespondElement extends StatementElement {
     }
 
     public String body() {
-        return body == null ? "" : body;
+        return Texts.of(content);
     }
 
     @Override

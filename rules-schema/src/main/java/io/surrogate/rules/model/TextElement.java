@@ -1,17 +1,22 @@
 package io.surrogate.rules.model;
 
-import jakarta.xml.bind.annotation.XmlValue;
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlMixed;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A child element holding text ({@code <user>}, {@code <key>}, {@code <heartbeat>}...). */
 public class TextElement extends Located {
-    @XmlValue
-    private String value;
+    // Mixed content rather than @XmlValue: JAXB records @XmlLocation only for elements bound this way.
+    @XmlMixed
+    @XmlAnyElement
+    private List<Object> content = new ArrayList<>();
 
     /** Set by the parent after unmarshalling, for messages and canonical output. */
     private transient String name = "";
 
     public String value() {
-        return value == null ? "" : value;
+        return Texts.of(content);
     }
 
     void name(String name) {

@@ -1,0 +1,193 @@
+package io.surrogate.cli;
+
+import com.google.crypto.tink.KeysetHandle;
+import io.surrogate.engine.token.KeyPurpose;
+import io.surrogate.engine.token.Keyring;
+import io.surrogate.engine.token.NamedKey;
+import io.surrogate.engine.token.TinkKeys;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code surrogate keys}: the keyring, a directory of Tink keysets named as rules name them. */
+@Command(name = "keys",
+        description = {"Manage the keyring: a directory of Tink keysets, one NAME.json per key, named as <key> names them.",
+                "A token key (AES-256-GCM) encrypts X-Event-Tokens; an hmac key (HMAC-SHA256) signs requests to and from the origin."},
+        mixinStandardHelpOptions = true,
+        subcommands = {KeysCommand.Generate.class, KeysCommand.ListKeys.class, KeysCommand.Rotate.class, KeysCommand.Export.class},
+        footer = {"", "Examples:",
+                "  surrogate keys generate ywewu238347i3u --keys keys",
+                "  surrogate keys generate origin --type hmac --keys keys",
+                "  surrogate keys list --keys keys",
+                "  surrogate keys rotate ywewu238347i3u --keys keys"})
+final class KeysCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    abstract static class KeyringOption {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--keys", paramLabel = "DIR", defaultValue = "keys", description = "Keyring directory (default: ${DEFAULT-VALUE}).")
+        Path keys;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
+        boolean validName(String name) {
+            if (!Keyring.NAME.matcher(name).matches()) {
+                err().println("error: '" + name + "' is not a key name: letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128");
+                return false;
+            }
+            return true;
+        }
+
+        Optional<NamedKey> existing(String name) throws IOException {
+            if (!Files.isDirectory(keys)) {
+                err().println("error: keyring '" + keys + "' does not exist; create a key with 'surrogate keys generate NAME --keys " + keys + "'");
+                return Optional.empty();
+            }
+            Keyring ring = Keyring.open(keys);
+            Optional<NamedKey> key = ring.find(name);
+            if (key.isEmpty()) {
+                err().println("error: the keyring '" + keys + "' has no key '" + name + "'"
+                        + (ring.names().isEmpty() ? "" : "; it has: " + String.join(", ", ring.names())));
+            }
+            return key;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Create a key. The file is written readable by its owner only.",
+            footer = {"", "Example:", "  surrogate keys generate mail-token --type token --keys keys"})
+    static final class Generate extends KeyringOption implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "The key's name, as rules write it in <key>.")
+        String name;
+
+        @Option(names = "--type", defaultValue = "token", description = "token (AES-256-GCM) or hmac (HMAC-SHA256) (default: ${DEFAULT-VALUE}).")
+        String type;
+
+        @Option(names = "--force", description = "Replace an existing key (held subscriptions minted with it become invalid).")
+        boolean force;
+
+        @Override
+        public Integer call() throws IOException, GeneralSecurityException {
+            Optional<KeyPurpose> purpose = KeyPurpose.byLabel(type);
+            if (purpose.isEmpty()) {
+                err().println("error: --type must be 'token' or 'hmac', not '" + type + "'");
+                return SurrogateCommand.EXIT_USAGE;
+            }
+            if (!validName(name)) {
+                return SurrogateCommand.EXIT_USAGE;
+            }
+            Path file = Keyring.fileOf(keys, name);
+            if (Files.exists(file) && !force) {
+                err().println("error: key '" + name + "' exists in " + keys + "; use 'surrogate keys rotate " + name + "' or --force");
+                return SurrogateCommand.EXIT_ERRORS;
+            }
+            Keyring.write(keys, name, TinkKeys.generate(purpose.get()));
+            out().println("generated " + purpose.get().label() + " key '" + name + "' (" + purpose.get().algorithm() + ") in " + file);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the keys: name, type, and each key id with its status. Never prints material.",
+            footer = {"", "Example:", "  surrogate keys list --keys keys"})
+    static final class ListKeys extends KeyringOption implements Callable<Integer> {
+        @Override
+        public Integer call() throws IOException {
+            if (!Files.isDirectory(keys)) {
+                err().println("error: keyring '" + keys + "' does not exist");
+                return SurrogateCommand.EXIT_USAGE;
+            }
+            Keyring ring = Keyring.open(keys);
+            if (ring.names().isEmpty() && ring.problems().isEmpty()) {
+                out().println("the keyring " + keys + " is empty");
+            }
+            for (String name : ring.names()) {
+                NamedKey k = ring.find(name).orElseThrow();
+                out().println(name + "  " + k.purpose().label() + " (" + k.purpose().algorithm() + ")");
+                for (String id : Keyring.describe(k)) {
+                    out().println("  key id " + id);
+                }
+            }
+            for (String problem : ring.problems()) {
+                err().println("warning: " + problem);
+            }
+            return ring.problems().isEmpty() ? 0 : SurrogateCommand.EXIT_ERRORS;
+        }
+    }
+
+    @Command(name = "rotate", mixinStandardHelpOptions = true,
+            description = {"Add a new primary key to a keyset. New tokens and signatures use it; the old keys keep",
+                    "verifying, so held subscriptions survive. Edges pick the change up on reload."},
+            footer = {"", "Example:", "  surrogate keys rotate mail-token --keys keys"})
+    static final class Rotate extends KeyringOption implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "The key to rotate.")
+        String name;
+
+        @Override
+        public Integer call() throws IOException, GeneralSecurityException {
+            if (!validName(name)) {
+                return SurrogateCommand.EXIT_USAGE;
+            }
+            Optional<NamedKey> key = existing(name);
+            if (key.isEmpty()) {
+                return SurrogateCommand.EXIT_ERRORS;
+            }
+            KeysetHandle current = TinkKeys.fromJson(Files.readString(Keyring.fileOf(keys, name)));
+            Keyring.write(keys, name, TinkKeys.rotate(current, key.get().purpose()));
+            NamedKey rotated = Keyring.open(keys).find(name).orElseThrow();
+            out().println("rotated " + name + ": " + Keyring.describe(rotated).size() + " key ids, new primary "
+                    + Keyring.describe(rotated).stream().filter(s -> s.endsWith("primary")).findFirst().orElse("?").split(" ")[0]);
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = {"Print an hmac key's primary secret, base64, for the origin's configuration.",
+                    "This prints secret material: send it to the origin over a secure channel, never to a log."},
+            footer = {"", "Example:", "  surrogate keys export origin --keys keys > origin-secret.b64"})
+    static final class Export extends KeyringOption implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "An hmac key.")
+        String name;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!validName(name)) {
+                return SurrogateCommand.EXIT_USAGE;
+            }
+            Optional<NamedKey> key = existing(name);
+            if (key.isEmpty()) {
+                return SurrogateCommand.EXIT_ERRORS;
+            }
+            if (key.get().purpose() != KeyPurpose.HMAC) {
+                err().println("error: '" + name + "' is a token key; only edges read tokens, so it is never exported");
+                return SurrogateCommand.EXIT_ERRORS;
+            }
+            out().println(Base64.getEncoder().encodeToString(TinkKeys.hmacSecret(key.get())));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.surrogate.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code surrogate}: the command line. Each subcommand is its own class. */
+@Command(name = "surrogate",
+        mixinStandardHelpOptions = true,
+        version = "surrogate 0.1.0",
+        description = "An edge server that holds server-push connections for an origin, driven by XML rule files.",
+        subcommands = {ValidateCommand.class, DryRunCommand.class, KeysCommand.class, TokenCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "Examples:",
+                "  surrogate validate sample-rules",
+                "  surrogate dry-run --rules sample-rules/mail --request sample-rules/mail/subscribe.http",
+                "  surrogate keys generate mail-token --keys keys"})
+public final class SurrogateCommand implements Runnable {
+    /** Exit code: the input has errors (rules, request, token). */
+    public static final int EXIT_ERRORS = 1;
+    /** Exit code: the command line is wrong. */
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line with the given streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        // Parser messages from the JDK's XML stack are matched in English.
+        Locale.setDefault(Locale.ROOT);
+        CommandLine cli = new CommandLine(new SurrogateCommand());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExitCodeExceptionMapper(e -> EXIT_USAGE);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("error: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+            return EXIT_USAGE;
+        });
+        return cli.execute(args);
+    }
+}
