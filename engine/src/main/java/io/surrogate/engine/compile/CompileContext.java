@@ -98,17 +98,18 @@ final class CompileContext {
             if (c == '$' && i + 1 < text.length() && text.charAt(i + 1) == '(') {
                 int close = text.indexOf(')', i + 2);
                 if (close < 0) {
-                    diagnostics.error(DiagnosticCode.E207, at, "unterminated variable reference in '" + text + "'",
+                    diagnostics.error(DiagnosticCode.E207, source == null ? at : source.find(at, text.substring(i)), "unterminated variable reference in '" + text + "'",
                             "write $(NAME)");
                     return Template.constant(text);
                 }
                 String name = text.substring(i + 2, close);
+                SourcePosition refAt = source == null ? at : source.find(at, "$(" + name + ")");
                 if (!VARIABLE_NAME.matcher(name).matches()) {
-                    diagnostics.error(DiagnosticCode.E207, at, "invalid variable name '" + name + "' in '" + text + "'",
+                    diagnostics.error(DiagnosticCode.E207, refAt, "invalid variable name '" + name + "' in '" + text + "'",
                             "a variable name is a letter or '_' then letters, digits or '_'");
                     failed = true;
                 } else {
-                    int slot = use(name, scope, at);
+                    int slot = use(name, scope, refAt);
                     if (slot < 0) {
                         failed = true;
                     } else {
@@ -193,6 +194,11 @@ final class CompileContext {
 
     SourcePosition at(Located element) {
         return element.position();
+    }
+
+    /** Where {@code needle} first appears at or after {@code from} (a step in an attribute list). */
+    SourcePosition find(SourcePosition from, String needle) {
+        return source == null ? from : source.find(from, needle);
     }
 
     SourcePosition attribute(Located element, String attribute) {

@@ -463,7 +463,7 @@ final class StatementCompiler {
             int colon = step.indexOf(':');
             String name = colon < 0 ? step : step.substring(0, colon);
             String arg = colon < 0 ? null : step.substring(colon + 1);
-            SourcePosition at = cx.attribute(x, "transform");
+            SourcePosition at = cx.find(cx.attribute(x, "transform"), step);
             if (Transforms.SIMPLE.contains(name) && arg == null) {
                 out.add(Transforms.simple(name));
             } else if (name.equals("clamp") && arg != null && arg.matches("[0-9]{1,5}") && Integer.parseInt(arg) >= 1

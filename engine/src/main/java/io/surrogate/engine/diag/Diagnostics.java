@@ -8,12 +8,15 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Collects every diagnostic of a compilation. One error per position: when the schema already
- * reported an element, the compiler's finding at the same place would only repeat it.
+ * Collects every diagnostic of a compilation. Where the schema already reported an element or
+ * attribute (an E1xx at that position), the compiler's own finding there would only repeat it
+ * in other words, so it is dropped; exact repeats are dropped too.
  */
 public final class Diagnostics {
     private final List<Diagnostic> all = new ArrayList<>();
-    private final Set<SourcePosition> errorPositions = new HashSet<>();
+    private final Set<SourcePosition> schemaErrorPositions = new HashSet<>();
+    private final Set<Diagnostic> seen = new HashSet<>();
+    private boolean errors;
 
     public void error(DiagnosticCode code, SourcePosition at, String message) {
         add(new Diagnostic(code, at, message, null));
@@ -28,14 +31,22 @@ public final class Diagnostics {
     }
 
     public void add(Diagnostic d) {
-        if (d.severity() == Severity.ERROR && !errorPositions.add(d.position())) {
+        if (!seen.add(d)) {
             return;
         }
+        boolean schema = d.code().name().startsWith("E1");
+        if (d.severity() == Severity.ERROR && !schema && schemaErrorPositions.contains(d.position())) {
+            return;
+        }
+        if (schema) {
+            schemaErrorPositions.add(d.position());
+        }
+        errors |= d.severity() == Severity.ERROR;
         all.add(d);
     }
 
     public boolean hasErrors() {
-        return !errorPositions.isEmpty();
+        return errors;
     }
 
     public int errorCount() {

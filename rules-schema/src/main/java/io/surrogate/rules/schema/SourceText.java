@@ -85,6 +85,19 @@ public final class SourceText {
         return position(line, column);
     }
 
+    /**
+     * The first occurrence of {@code needle} at or after {@code from} within the next 8 KiB
+     * (a variable reference inside an element's text or an attribute), or {@code from} itself.
+     */
+    public SourcePosition find(SourcePosition from, String needle) {
+        int start = offset(from.line(), from.column());
+        if (start < 0 || !from.file().equals(file)) {
+            return from;
+        }
+        int i = text.indexOf(needle, start);
+        return i < 0 || i - start > 8192 ? from : positionOf(i);
+    }
+
     /** The position of {@code name=} inside the tag that starts at {@code tag}, or the tag itself. */
     public SourcePosition attribute(SourcePosition tag, String name) {
         int start = offset(tag.line(), tag.column());
