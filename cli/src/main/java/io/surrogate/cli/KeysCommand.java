@@ -30,13 +30,15 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  surrogate keys generate origin --type hmac --keys keys",
                 "  surrogate keys list --keys keys",
                 "  surrogate keys rotate ywewu238347i3u --keys keys"})
-final class KeysCommand implements Runnable {
+final class KeysCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Without a subcommand: the usage, on stderr, and the usage exit code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return SurrogateCommand.EXIT_USAGE;
     }
 
     abstract static class KeyringOption {

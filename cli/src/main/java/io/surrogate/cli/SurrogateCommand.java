@@ -2,6 +2,7 @@ package io.surrogate.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
                 "  surrogate validate sample-rules",
                 "  surrogate dry-run --rules sample-rules/mail --request sample-rules/mail/subscribe.http",
                 "  surrogate keys generate mail-token --keys keys"})
-public final class SurrogateCommand implements Runnable {
+public final class SurrogateCommand implements Callable<Integer> {
     /** Exit code: the input has errors (rules, request, token). */
     public static final int EXIT_ERRORS = 1;
     /** Exit code: the command line is wrong. */
@@ -25,9 +26,11 @@ public final class SurrogateCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Without a subcommand: the usage, on stderr, and the usage exit code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return SurrogateCommand.EXIT_USAGE;
     }
 
     public static void main(String[] args) {
