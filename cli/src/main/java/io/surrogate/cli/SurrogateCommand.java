@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  surrogate validate sample-rules",
-                "  surrogate dry-run --rules sample-rules/mail --request sample-rules/mail/subscribe.http",
+                "  surrogate dry-run --rules sample-rules/mail \\",
+                "      --request sample-rules/mail/subscribe.http",
                 "  surrogate keys generate mail-token --keys keys"})
 public final class SurrogateCommand implements Callable<Integer> {
     /** Exit code: the input has errors (rules, request, token). */
@@ -44,6 +45,9 @@ public final class SurrogateCommand implements Callable<Integer> {
         CommandLine cli = new CommandLine(new SurrogateCommand());
         cli.setOut(out);
         cli.setErr(err);
+        // picocli's own 'help' command, given the example every command shows
+        cli.getSubcommands().get("help").getCommandSpec().usageMessage()
+                .footer("", "Examples:", "  surrogate help dry-run", "  surrogate help keys");
         cli.setExitCodeExceptionMapper(e -> EXIT_USAGE);
         cli.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("error: " + ex.getMessage());
