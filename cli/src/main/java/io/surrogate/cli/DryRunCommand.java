@@ -132,6 +132,13 @@ final class DryRunCommand implements Callable<Integer> {
                 err.println("error: no such file or directory: " + p);
                 return SurrogateCommand.EXIT_USAGE;
             }
+            if (Files.isDirectory(p) && RuleCompiler.expand(List.of(p)).isEmpty()) {
+                // an empty rule set would quietly decide nothing; say where the rule sets are
+                List<String> sets = RuleSetLoader.ruleSets(p).stream().map(set -> set.get(0).getParent().toString()).distinct().toList();
+                err.println("error: no *.xml rule files in " + p + (sets.isEmpty() ? ""
+                        : "; dry-run runs one rule set, and it holds " + sets.size() + ": " + String.join(", ", sets)));
+                return SurrogateCommand.EXIT_USAGE;
+            }
         }
         EdgeRequest request;
         try {
