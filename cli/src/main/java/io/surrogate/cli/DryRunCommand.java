@@ -281,7 +281,7 @@ final class DryRunCommand implements Callable<Integer> {
             out.println("token      X-Event-Token, key '" + ((Decision.Subscribe) decision.outcome()).plan().tokenKey().name() + "', AES-256-GCM");
             out.println("  edge       " + c.edgeId() + " at " + c.edgeAddress());
             out.println("  customer   " + c.customer());
-            out.println("  user       " + c.user());
+            out.println("  user       " + userOf(c.user()));
             out.println("  event      " + c.event());
             out.println("  type       " + c.type());
             out.println("  nonce      " + c.nonce());
@@ -296,10 +296,15 @@ final class DryRunCommand implements Callable<Integer> {
         }
     }
 
+    /** A token's user as text: a rule without <user> subscribes no one in particular (a fan-out). */
+    static String userOf(String user) {
+        return user.isEmpty() ? "(none)" : user;
+    }
+
     static String describe(Decision.Outcome outcome) {
         if (outcome instanceof Decision.Subscribe s) {
             SubscriptionPlan p = s.plan();
-            return "subscribe user '" + p.user() + "' to event '" + p.eventId() + "' (" + p.type().label() + ", transport "
+            return "subscribe " + (p.user().isEmpty() ? "(no user)" : "user '" + p.user() + "'") + " to event '" + p.eventId() + "' (" + p.type().label() + ", transport "
                     + p.transport().label() + ", heartbeat " + Durations.format(p.heartbeat()) + ") by " + p.rule();
         }
         if (outcome instanceof Decision.Respond r) {

@@ -135,7 +135,7 @@ final class TokenCommand implements Callable<Integer> {
         private static void print(PrintWriter out, TokenClaims c) {
             out.println("  edge       " + c.edgeId() + " at " + c.edgeAddress());
             out.println("  customer   " + c.customer());
-            out.println("  user       " + c.user());
+            out.println("  user       " + DryRunCommand.userOf(c.user()));
             out.println("  event      " + c.event());
             out.println("  type       " + c.type());
             out.println("  nonce      " + c.nonce());

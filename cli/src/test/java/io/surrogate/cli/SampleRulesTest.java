@@ -95,6 +95,14 @@ class SampleRulesTest {
     }
 
     @Test
+    void aSubscriptionWithoutAUserSaysSo() {
+        String out = Cli.run("dry-run", "--rules", Cli.SAMPLES.resolve("quotes"), "GET", "http://quotes.example.com/quotes/bsc")
+                .expectCode(0).out();
+        assertThat(out).containsPattern("(?m)^decision   subscribe \\(no user\\) to event 'quote:BSC' \\(stream, transport sse, ");
+        assertThat(out).containsPattern("(?m)^  user       \\(none\\)$");
+    }
+
+    @Test
     void theSamplesSayNoToWhatTheyRefuse() {
         // quotes: not a symbol, not a GET
         assertThat(Cli.run("dry-run", "--rules", Cli.SAMPLES.resolve("quotes"), "GET", "http://quotes.example.com/quotes/BSC.x")
