@@ -46,8 +46,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * request to the origin.
  */
 @Command(name = "dry-run",
-        description = {"Run rules on one request, no server: shows which rules matched and why (and which did not),",
-                "the variables, the decision, the token's claims and the exact request the edge would send to the origin."},
+        description = {"Run rules on one request, without a server, and show what the edge would do.",
+                "Shows which rules matched and why (and which did not), the variables, the decision, the token's claims",
+                "and the exact request the edge would send to the origin."},
         mixinStandardHelpOptions = true,
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:the rules ran (whatever they decided)", "1:the rules or the request have errors", "2:bad usage"},

@@ -142,8 +142,8 @@ final class KeysCommand implements Callable<Integer> {
     }
 
     @Command(name = "rotate", mixinStandardHelpOptions = true,
-            description = {"Add a new primary key to a keyset. New tokens and signatures use it; the old keys keep",
-                    "verifying, so held subscriptions survive. Edges pick the change up on reload."},
+            description = {"Add a new primary key to a keyset; the old keys keep verifying.",
+                    "New tokens and signatures use the new key; held subscriptions survive. Edges pick the change up on reload."},
             footer = {"", "Example:", "  surrogate keys rotate mail-token --keys keys"})
     static final class Rotate extends KeyringOption implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", description = "The key to rotate.")
