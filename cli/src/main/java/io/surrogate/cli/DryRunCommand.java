@@ -34,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,8 +46,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * request to the origin.
  */
 @Command(name = "dry-run",
-        description = {"Run rules on one request, no server: shows which rules matched and why (and which did not),",
-                "the variables, the decision, the token's claims and the exact request the edge would send to the origin."},
+        description = {"Run rules on one request, without a server, and show what the edge would do.",
+                "Shows which rules matched and why (and which did not), the variables, the decision, the token's claims",
+                "and the exact request the edge would send to the origin."},
         mixinStandardHelpOptions = true,
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:the rules ran (whatever they decided)", "1:the rules or the request have errors", "2:bad usage"},
@@ -66,16 +66,13 @@ final class DryRunCommand implements Callable<Integer> {
     @Option(names = "--rules", paramLabel = "PATH", required = true, description = "Rule file or directory (repeatable; one rule set).")
     List<Path> rules;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    RequestSource source;
+    // Either --request or METHOD URL, checked in call(): an exclusive picocli ArgGroup with a
+    // positional reports "Unmatched arguments" when both are given, which names neither.
+    @Option(names = "--request", paramLabel = "FILE", description = "A raw HTTP/1.1 request: request line, headers, blank line, body.")
+    Path requestFile;
 
-    static final class RequestSource {
-        @Option(names = "--request", paramLabel = "FILE", description = "A raw HTTP/1.1 request: request line, headers, blank line, body.")
-        Path file;
-
-        @Parameters(paramLabel = "METHOD URL", arity = "2", description = "Method and URL (absolute, or a path with -H 'Host: ...').")
-        List<String> methodAndUrl;
-    }
+    @Parameters(paramLabel = "METHOD URL", arity = "0..2", description = "Method and URL (absolute, or a path with -H 'Host: ...').")
+    List<String> methodAndUrl = new ArrayList<>();
 
     @Option(names = {"-H", "--header"}, paramLabel = "'NAME: VALUE'", description = "A request header (repeatable).")
     List<String> headers = new ArrayList<>();
@@ -108,6 +105,12 @@ final class DryRunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        String usage = requestUsage();
+        if (usage != null) {
+            err.println("error: " + usage);
+            err.println("try 'surrogate dry-run --help'");
+            return SurrogateCommand.EXIT_USAGE;
+        }
         InstantSource clock;
         try {
             clock = now == null ? InstantSource.system() : InstantSource.fixed(Instant.parse(now));
@@ -130,6 +133,13 @@ final class DryRunCommand implements Callable<Integer> {
                 err.println("error: no such file or directory: " + p);
                 return SurrogateCommand.EXIT_USAGE;
             }
+            if (Files.isDirectory(p) && RuleCompiler.expand(List.of(p)).isEmpty()) {
+                // an empty rule set would quietly decide nothing; say where the rule sets are
+                List<String> sets = RuleSetLoader.ruleSets(p).stream().map(set -> set.get(0).getParent().toString()).distinct().toList();
+                err.println("error: no *.xml rule files in " + p + (sets.isEmpty() ? ""
+                        : "; dry-run runs one rule set, and it holds " + sets.size() + ": " + String.join(", ", sets)));
+                return SurrogateCommand.EXIT_USAGE;
+            }
         }
         EdgeRequest request;
         try {
@@ -138,7 +148,7 @@ final class DryRunCommand implements Callable<Integer> {
             err.println("error: no such request file: " + e.getFile());
             return SurrogateCommand.EXIT_USAGE;
         } catch (RawHttpRequest.FormatException e) {
-            err.println("error: " + source.file + ": " + e.getMessage());
+            err.println("error: " + requestFile + ": " + e.getMessage());
             return SurrogateCommand.EXIT_ERRORS;
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
@@ -178,12 +188,27 @@ final class DryRunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private EdgeRequest request(InetAddress clientAddress, int clientPort) throws IOException, RawHttpRequest.FormatException {
-        if (source.file != null) {
-            return RawHttpRequest.parse(Files.readAllBytes(source.file), clientAddress, clientPort);
+    /** What is wrong with how the request is given, or null. */
+    private String requestUsage() {
+        if (requestFile != null && !methodAndUrl.isEmpty()) {
+            return "give the request either as --request FILE or as METHOD URL, not both";
         }
-        String method = source.methodAndUrl.get(0);
-        String url = source.methodAndUrl.get(1);
+        if (requestFile == null && methodAndUrl.size() != 2) {
+            return methodAndUrl.isEmpty() ? "no request: give --request FILE or METHOD URL"
+                    : "METHOD URL needs both a method and a URL, e.g. GET http://mail.foo.com/mail/subscribe-event";
+        }
+        if (requestFile != null && (!headers.isEmpty() || data != null || !cookies.isEmpty())) {
+            return "-H, -d and --cookie go with METHOD URL; a --request file carries its own headers and body";
+        }
+        return null;
+    }
+
+    private EdgeRequest request(InetAddress clientAddress, int clientPort) throws IOException, RawHttpRequest.FormatException {
+        if (requestFile != null) {
+            return RawHttpRequest.parse(Files.readAllBytes(requestFile), clientAddress, clientPort);
+        }
+        String method = methodAndUrl.get(0);
+        String url = methodAndUrl.get(1);
         if (!method.matches("[A-Za-z]+")) {
             throw new IllegalArgumentException("'" + method + "' is not an HTTP method");
         }
@@ -257,7 +282,7 @@ final class DryRunCommand implements Callable<Integer> {
             out.println("token      X-Event-Token, key '" + ((Decision.Subscribe) decision.outcome()).plan().tokenKey().name() + "', AES-256-GCM");
             out.println("  edge       " + c.edgeId() + " at " + c.edgeAddress());
             out.println("  customer   " + c.customer());
-            out.println("  user       " + c.user());
+            out.println("  user       " + userOf(c.user()));
             out.println("  event      " + c.event());
             out.println("  type       " + c.type());
             out.println("  nonce      " + c.nonce());
@@ -272,10 +297,15 @@ final class DryRunCommand implements Callable<Integer> {
         }
     }
 
+    /** A token's user as text: a rule without <user> subscribes no one in particular (a fan-out). */
+    static String userOf(String user) {
+        return user.isEmpty() ? "(none)" : user;
+    }
+
     static String describe(Decision.Outcome outcome) {
         if (outcome instanceof Decision.Subscribe s) {
             SubscriptionPlan p = s.plan();
-            return "subscribe user '" + p.user() + "' to event '" + p.eventId() + "' (" + p.type().label() + ", transport "
+            return "subscribe " + (p.user().isEmpty() ? "(no user)" : "user '" + p.user() + "'") + " to event '" + p.eventId() + "' (" + p.type().label() + ", transport "
                     + p.transport().label() + ", heartbeat " + Durations.format(p.heartbeat()) + ") by " + p.rule();
         }
         if (outcome instanceof Decision.Respond r) {

@@ -30,13 +30,15 @@ import picocli.CommandLine.Model.CommandSpec;
                 "  surrogate keys generate origin --type hmac --keys keys",
                 "  surrogate keys list --keys keys",
                 "  surrogate keys rotate ywewu238347i3u --keys keys"})
-final class KeysCommand implements Runnable {
+final class KeysCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Without a subcommand: the usage, on stderr, and the usage exit code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return SurrogateCommand.EXIT_USAGE;
     }
 
     abstract static class KeyringOption {
@@ -140,8 +142,8 @@ final class KeysCommand implements Runnable {
     }
 
     @Command(name = "rotate", mixinStandardHelpOptions = true,
-            description = {"Add a new primary key to a keyset. New tokens and signatures use it; the old keys keep",
-                    "verifying, so held subscriptions survive. Edges pick the change up on reload."},
+            description = {"Add a new primary key to a keyset; the old keys keep verifying.",
+                    "New tokens and signatures use the new key; held subscriptions survive. Edges pick the change up on reload."},
             footer = {"", "Example:", "  surrogate keys rotate mail-token --keys keys"})
     static final class Rotate extends KeyringOption implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", description = "The key to rotate.")

@@ -2,6 +2,7 @@ package io.surrogate.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,9 +15,10 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  surrogate validate sample-rules",
-                "  surrogate dry-run --rules sample-rules/mail --request sample-rules/mail/subscribe.http",
+                "  surrogate dry-run --rules sample-rules/mail \\",
+                "      --request sample-rules/mail/subscribe.http",
                 "  surrogate keys generate mail-token --keys keys"})
-public final class SurrogateCommand implements Runnable {
+public final class SurrogateCommand implements Callable<Integer> {
     /** Exit code: the input has errors (rules, request, token). */
     public static final int EXIT_ERRORS = 1;
     /** Exit code: the command line is wrong. */
@@ -25,9 +27,11 @@ public final class SurrogateCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Without a subcommand: the usage, on stderr, and the usage exit code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return SurrogateCommand.EXIT_USAGE;
     }
 
     public static void main(String[] args) {
@@ -41,6 +45,9 @@ public final class SurrogateCommand implements Runnable {
         CommandLine cli = new CommandLine(new SurrogateCommand());
         cli.setOut(out);
         cli.setErr(err);
+        // picocli's own 'help' command, given the example every command shows
+        cli.getSubcommands().get("help").getCommandSpec().usageMessage()
+                .footer("", "Examples:", "  surrogate help dry-run", "  surrogate help keys");
         cli.setExitCodeExceptionMapper(e -> EXIT_USAGE);
         cli.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("error: " + ex.getMessage());

@@ -27,13 +27,15 @@ import picocli.CommandLine.Model.CommandSpec;
         footer = {"", "Examples:",
                 "  surrogate token decode v1.mail-token.AQx...",
                 "  surrogate token verify --keys keys --edge-id edge-1 v1.mail-token.AQx..."})
-final class TokenCommand implements Runnable {
+final class TokenCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Without a subcommand: the usage, on stderr, and the usage exit code. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return SurrogateCommand.EXIT_USAGE;
     }
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
@@ -133,7 +135,7 @@ final class TokenCommand implements Runnable {
         private static void print(PrintWriter out, TokenClaims c) {
             out.println("  edge       " + c.edgeId() + " at " + c.edgeAddress());
             out.println("  customer   " + c.customer());
-            out.println("  user       " + c.user());
+            out.println("  user       " + DryRunCommand.userOf(c.user()));
             out.println("  event      " + c.event());
             out.println("  type       " + c.type());
             out.println("  nonce      " + c.nonce());
