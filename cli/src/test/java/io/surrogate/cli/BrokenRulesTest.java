@@ -77,7 +77,7 @@ class BrokenRulesTest {
                     </edgeservices:event.handle-subscription>
                   </match:uri.component>
                 """);
-        assertThat(validate(f).errors()).extracting(Cli.Diag::at).containsExactly("E201@6:7");
+        assertThat(validate(f).errors()).extracting(Cli.Diag::at).containsExactly("E201@6:13");
     }
 
     @Test
@@ -166,7 +166,7 @@ class BrokenRulesTest {
                 """);
         Cli.Result r = validate(f);
         assertThat(r.errors()).extracting(Cli.Diag::at)
-                .containsExactly("E104@2:48", "E103@3:5", "E208@4:57", "E202@5:21", "E205@6:22", "E201@9:7", "E105@11:7");
+                .containsExactly("E104@2:48", "E103@3:5", "E208@4:74", "E202@5:21", "E205@6:22", "E201@9:13", "E105@11:7");
         assertThat(r.out()).contains("7 errors");
 
         JsonObject doc = Cli.run("validate", "--json", f).expectCode(1).json();
@@ -200,7 +200,7 @@ class BrokenRulesTest {
                   </match:uri.component>
                 """);
         Cli.Result r = Cli.run("dry-run", "--rules", f, "GET", "http://h/x").expectCode(1);
-        assertThat(r.errors()).extracting(Cli.Diag::at).containsExactly("E201@3:24");
+        assertThat(r.errors()).extracting(Cli.Diag::at).containsExactly("E201@3:32");
         assertThat(r.out()).doesNotContain("decision");
     }
 }

@@ -38,7 +38,7 @@ public final class Compilation {
             sources.put(doc.source().file(), doc.source());
             files.add(doc.source().file());
             for (SchemaProblem p : doc.problems()) {
-                cx.diagnostics.error(DiagnosticCode.of(p.kind()), p.position(), p.message(), p.help());
+                cx.diagnostics.fromSchema(new Diagnostic(DiagnosticCode.of(p.kind()), p.position(), p.message(), p.help()));
             }
             if (doc.rules().isPresent()) {
                 cx.source = doc.source();

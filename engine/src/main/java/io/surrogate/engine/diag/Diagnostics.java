@@ -30,16 +30,22 @@ public final class Diagnostics {
         add(new Diagnostic(code, at, message, help));
     }
 
+    /** A problem the reader or the schema found: recorded, and its position claimed. */
+    public void fromSchema(Diagnostic d) {
+        if (seen.add(d)) {
+            schemaErrorPositions.add(d.position());
+            errors |= d.severity() == Severity.ERROR;
+            all.add(d);
+        }
+    }
+
+    /** A compiler finding: dropped when the schema already reported that spot. */
     public void add(Diagnostic d) {
         if (!seen.add(d)) {
             return;
         }
-        boolean schema = d.code().name().startsWith("E1");
-        if (d.severity() == Severity.ERROR && !schema && schemaErrorPositions.contains(d.position())) {
+        if (d.severity() == Severity.ERROR && schemaErrorPositions.contains(d.position())) {
             return;
-        }
-        if (schema) {
-            schemaErrorPositions.add(d.position());
         }
         errors |= d.severity() == Severity.ERROR;
         all.add(d);
