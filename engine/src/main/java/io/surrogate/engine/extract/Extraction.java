@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * {@code variable:extract}: take a value from its source, fall back to the default when absent
  * or empty, run the transforms, store it in the variable's slot. A required variable that
- * ends up absent stops the evaluation with 400.
+ * ends up absent or empty stops the evaluation with 400.
  */
 public final class Extraction implements Statement {
     private final String name;
@@ -56,11 +56,11 @@ public final class Extraction implements Statement {
                 value = t.apply(value);
             }
         }
-        if (value == null && required) {
+        if (required && (value == null || value.isEmpty())) {
             ctx.decision().halt(new Decision.Respond(400, "text/plain; charset=utf-8",
                     "missing " + describeSource() + "\n", toString()));
             if (ctx.tracing()) {
-                ctx.trace().add(toString(), TraceEntry.Result.FAILED, "required " + describeSource() + " is missing: 400");
+                ctx.trace().add(toString(), TraceEntry.Result.FAILED, "required " + describeSource() + " is " + (value == null ? "missing" : "empty") + ": 400");
             }
             return;
         }

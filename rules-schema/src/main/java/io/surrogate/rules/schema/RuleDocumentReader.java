@@ -172,7 +172,8 @@ public final class RuleDocumentReader {
         String message = String.valueOf(e.getMessage());
         SourcePosition at = source.position(Math.max(1, e.getLineNumber()), Math.max(1, e.getColumnNumber()));
         if (message.contains("DOCTYPE")) {
-            return new SchemaProblem(Kind.DOCTYPE, at, "DOCTYPE declarations are refused in rule files",
+            int doctype = source.text().indexOf("<!DOCTYPE");
+            return new SchemaProblem(Kind.DOCTYPE, doctype < 0 ? at : source.positionOf(doctype), "DOCTYPE declarations are refused in rule files",
                     "remove the <!DOCTYPE ...> line; rule files take no DTD and no entities");
         }
         return new SchemaProblem(Kind.MALFORMED, at, "malformed XML: " + lowerFirst(message), null);

@@ -62,7 +62,8 @@ public final class SourceText {
         return Math.min(text.length(), lineStarts[line - 1] + Math.max(0, column - 1));
     }
 
-    private SourcePosition positionOf(int offset) {
+    /** The line and column of a character offset. */
+    public SourcePosition positionOf(int offset) {
         int index = Arrays.binarySearch(lineStarts, offset);
         int line = index >= 0 ? index : -index - 2;
         return new SourcePosition(file, line + 1, offset - lineStarts[line] + 1);
