@@ -164,12 +164,16 @@ final class CompileContext {
             return Optional.empty();
         }
         if (found.get().purpose() != purpose) {
-            diagnostics.error(DiagnosticCode.E302, at, "key '" + name + "' is a " + found.get().purpose().label()
-                            + " key; " + role + " needs a " + purpose.label() + " key",
+            diagnostics.error(DiagnosticCode.E302, at, "key '" + name + "' is " + article(found.get().purpose()) + " "
+                            + found.get().purpose().label() + " key; " + role + " needs " + article(purpose) + " " + purpose.label() + " key",
                     "generate one with 'surrogate keys generate NAME --type " + purpose.label() + "'");
             return Optional.empty();
         }
         return found;
+    }
+
+    private static String article(KeyPurpose purpose) {
+        return purpose == KeyPurpose.HMAC ? "an" : "a";
     }
 
     /** Long and random-looking: hex of 24+ digits, or 24+ characters mixing upper, lower and digits. */
