@@ -498,6 +498,14 @@ final class StatementCompiler {
                     + ExpressionLanguage.MAX_LENGTH, "an expression is a condition; split it over nested matches");
             return null;
         }
+        int reference = source.indexOf("$(");
+        if (reference >= 0) {
+            int close = source.indexOf(')', reference);
+            String name = close < 0 ? "NAME" : source.substring(reference + 2, close);
+            cx.diagnostics.error(DiagnosticCode.E203, cx.find(at, "$("), "an expression names variables directly, not as $(" + name + ")",
+                    "write " + name + " == 'value' instead of $(" + name + ") == 'value'");
+            return null;
+        }
         JexlExpression parsed;
         try {
             parsed = ExpressionLanguage.parse(source);

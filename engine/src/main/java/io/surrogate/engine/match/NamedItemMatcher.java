@@ -50,10 +50,17 @@ public final class NamedItemMatcher implements Matcher {
         };
     }
 
+    /**
+     * Without a value: the item is present (a variable: set and not empty, since an extract
+     * whose source is absent sets ""). With a value: the item compares equal.
+     */
     @Override
     public boolean test(EvaluationContext ctx) {
         String item = lookup(ctx);
-        return value == null ? item != null : value.test(item, ctx);
+        if (value == null) {
+            return item != null && !(source == Source.VARIABLE && item.isEmpty());
+        }
+        return value.test(item, ctx);
     }
 
     @Override
