@@ -83,6 +83,18 @@ public final class EvaluationContext {
         captures.add(value);
     }
 
+    /** A mark to return to with {@link #dropCapturesAfter}: captures belong to the match that made them. */
+    public int captureMark() {
+        return captures == null ? 0 : captures.size();
+    }
+
+    /** Forgets the captures made since the mark: a match that failed, or whose body has ended. */
+    public void dropCapturesAfter(int mark) {
+        if (captures != null && captures.size() > mark) {
+            captures.subList(mark, captures.size()).clear();
+        }
+    }
+
     /** The latest capture of that name, or null. */
     public String captured(String name) {
         if (captures == null) {
