@@ -139,10 +139,12 @@ public final class EvaluationContext {
         if (json != null) {
             JsonElement e = json;
             int start = 0;
-            while (e != null && e.isJsonObject()) {
+            while (true) {
+                if (!(e instanceof JsonObject o)) {
+                    return null;
+                }
                 int dot = name.indexOf('.', start);
-                String part = dot < 0 ? name.substring(start) : name.substring(start, dot);
-                e = e.getAsJsonObject().get(part);
+                e = o.get(dot < 0 ? name.substring(start) : name.substring(start, dot));
                 if (dot < 0) {
                     break;
                 }
