@@ -44,6 +44,7 @@ public final class RawHttpRequest {
         }
         Headers.Builder headers = Headers.builder();
         String contentLength = null;
+        int contentLengthLine = 0;
         for (int i = first + 1; i < lines.length; i++) {
             String line = lines[i];
             if (line.isEmpty()) {
@@ -58,6 +59,7 @@ public final class RawHttpRequest {
             headers.add(name, value);
             if (name.equalsIgnoreCase("Content-Length")) {
                 contentLength = value;
+                contentLengthLine = i + 1;
             }
         }
         byte[] body = new byte[0];
@@ -70,10 +72,10 @@ public final class RawHttpRequest {
                 try {
                     length = Integer.parseInt(contentLength);
                 } catch (NumberFormatException e) {
-                    throw new FormatException("bad Content-Length '" + contentLength + "'");
+                    throw new FormatException("line " + contentLengthLine + ": bad Content-Length '" + contentLength + "'");
                 }
                 if (length < 0 || length > body.length) {
-                    throw new FormatException("Content-Length " + length + " but the body has " + body.length + " bytes");
+                    throw new FormatException("line " + contentLengthLine + ": Content-Length " + length + " but the body has " + body.length + " bytes");
                 }
                 body = Arrays.copyOf(body, length);
             } else {
