@@ -23,7 +23,12 @@ public final class RawHttpRequest {
     }
 
     public static EdgeRequest parse(byte[] bytes, InetAddress client, int clientPort) throws FormatException {
-        int headerEnd = indexOfBlankLine(bytes);
+        // Blank lines before the request line are skipped (below); they do not end the headers.
+        int start = 0;
+        while (start < bytes.length && (bytes[start] == '\r' || bytes[start] == '\n')) {
+            start++;
+        }
+        int headerEnd = indexOfBlankLine(bytes, start);
         String head = new String(bytes, 0, headerEnd < 0 ? bytes.length : headerEnd, StandardCharsets.ISO_8859_1);
         String[] lines = head.split("\r?\n", -1);
         int first = 0;
@@ -114,8 +119,8 @@ public final class RawHttpRequest {
                 headers, body, client, clientPort, 1);
     }
 
-    private static int indexOfBlankLine(byte[] b) {
-        for (int i = 0; i + 1 < b.length; i++) {
+    private static int indexOfBlankLine(byte[] b, int from) {
+        for (int i = from; i + 1 < b.length; i++) {
             if (b[i] == '\n' && b[i + 1] == '\n') {
                 return i;
             }
