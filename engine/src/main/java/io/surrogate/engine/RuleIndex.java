@@ -44,7 +44,7 @@ final class RuleIndex {
                 case PATH -> hint.ignoreCase() ? pathsIgnoringCase : paths;
                 case HOST -> hosts;
             };
-            String key = hint.ignoreCase() ? hint.key().toLowerCase(Locale.ROOT) : hint.key();
+            String key = hint.ignoreCase() || hint.kind() == IndexHint.Kind.HOST ? foldCase(hint.key()) : hint.key();
             set(map.computeIfAbsent(key, k -> new long[words(size)]), i);
         }
         // With few rules a scan is as fast as the lookups.
@@ -60,15 +60,16 @@ final class RuleIndex {
         for (String s : ctx.segments()) {
             or(bits, segments.get(s));
             if (!segmentsIgnoringCase.isEmpty()) {
-                or(bits, segmentsIgnoringCase.get(s.toLowerCase(Locale.ROOT)));
+                or(bits, segmentsIgnoringCase.get(foldCase(s)));
             }
         }
         String path = ctx.request().path();
         or(bits, paths.get(path));
         if (!pathsIgnoringCase.isEmpty()) {
-            or(bits, pathsIgnoringCase.get(path.toLowerCase(Locale.ROOT)));
+            or(bits, pathsIgnoringCase.get(foldCase(path)));
         }
-        or(bits, hosts.get(ctx.request().host()));
+        // host names never depend on case, and a server may hand the Host header over as sent
+        or(bits, hosts.get(foldCase(ctx.request().host())));
         List<Statement> out = new ArrayList<>();
         for (int w = 0; w < bits.length; w++) {
             long word = bits[w];
@@ -79,6 +80,24 @@ final class RuleIndex {
             }
         }
         return out;
+    }
+
+    /**
+     * Case folding that agrees with {@link String#equalsIgnoreCase}, which the matchers use: two
+     * strings are equal ignoring case exactly when their folds are equal. {@code toLowerCase}
+     * does not agree ('İ' lowers to "i̇" yet equals "i" ignoring case).
+     */
+    static String foldCase(String s) {
+        boolean ascii = true;
+        for (int i = 0; i < s.length() && ascii; i++) {
+            ascii = s.charAt(i) < 0x80;
+        }
+        if (ascii) {
+            return s.toLowerCase(Locale.ROOT);
+        }
+        StringBuilder out = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> out.appendCodePoint(Character.toLowerCase(Character.toUpperCase(c))));
+        return out.toString();
     }
 
     private static int words(int n) {

@@ -14,7 +14,7 @@ import java.util.List;
  * {@code edgeservices:cors}: lets pages on the allowed origins open an EventSource (or XHR)
  * to the edge. The request's Origin is echoed when it is allowed ({@code *} allows any, but
  * never with credentials); a preflight (OPTIONS with Access-Control-Request-Method) is
- * answered 204 here.
+ * answered 204 here, and the evaluation stops.
  */
 public final class Cors implements Statement {
     private final List<String> allowedOrigins;
@@ -59,7 +59,8 @@ public final class Cors implements Statement {
             if (maxAge != null) {
                 ctx.decision().header("Access-Control-Max-Age", Long.toString(maxAge.toSeconds()));
             }
-            ctx.decision().outcome(new Decision.Respond(204, "text/plain; charset=utf-8", "", toString()));
+            // The preflight is answered here: no later action of the rule may turn it into something else.
+            ctx.decision().halt(new Decision.Respond(204, "text/plain; charset=utf-8", "", toString()));
         }
         if (ctx.tracing()) {
             ctx.trace().add(toString(), TraceEntry.Result.APPLIED, "origin '" + origin + "' allowed" + (preflight ? "; preflight answered 204" : ""));

@@ -514,7 +514,12 @@ final class StatementCompiler {
                     "expressions may use variables, literals and operators (== != < > && || ! =~ =^ =$ + - * / %), nothing else");
             return null;
         } catch (JexlException e) {
-            cx.diagnostics.error(DiagnosticCode.E203, at, "invalid expression '" + source + "': " + jexlMessage(e), null);
+            if (ExpressionLanguage.usesStatementKeyword(source)) {
+                cx.diagnostics.error(DiagnosticCode.E204, at, "forbidden in an expression: loops, functions and other statements",
+                        "expressions may use variables, literals and operators (== != < > && || ! =~ =^ =$ + - * / %), nothing else");
+            } else {
+                cx.diagnostics.error(DiagnosticCode.E203, at, "invalid expression '" + source + "': " + jexlMessage(e), null);
+            }
             return null;
         }
         Map<String, Integer> slots = new HashMap<>();

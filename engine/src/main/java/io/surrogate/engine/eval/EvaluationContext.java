@@ -83,6 +83,18 @@ public final class EvaluationContext {
         captures.add(value);
     }
 
+    /** A mark to return to with {@link #dropCapturesAfter}: captures belong to the match that made them. */
+    public int captureMark() {
+        return captures == null ? 0 : captures.size();
+    }
+
+    /** Forgets the captures made since the mark: a match that failed, or whose body has ended. */
+    public void dropCapturesAfter(int mark) {
+        if (captures != null && captures.size() > mark) {
+            captures.subList(mark, captures.size()).clear();
+        }
+    }
+
     /** The latest capture of that name, or null. */
     public String captured(String name) {
         if (captures == null) {
@@ -127,10 +139,12 @@ public final class EvaluationContext {
         if (json != null) {
             JsonElement e = json;
             int start = 0;
-            while (e != null && e.isJsonObject()) {
+            while (true) {
+                if (!(e instanceof JsonObject o)) {
+                    return null;
+                }
                 int dot = name.indexOf('.', start);
-                String part = dot < 0 ? name.substring(start) : name.substring(start, dot);
-                e = e.getAsJsonObject().get(part);
+                e = o.get(dot < 0 ? name.substring(start) : name.substring(start, dot));
                 if (dot < 0) {
                     break;
                 }

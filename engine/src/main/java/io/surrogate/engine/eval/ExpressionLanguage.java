@@ -47,7 +47,22 @@ public final class ExpressionLanguage {
             .cache(0)
             .create();
 
+    /** Words that start a statement, which an expression cannot hold (outside string literals). */
+    private static final java.util.regex.Pattern STATEMENT_KEYWORD =
+            java.util.regex.Pattern.compile("\\b(for|while|do|function|var|let|const|return|break|continue|import|pragma)\\b");
+    private static final java.util.regex.Pattern STRING_LITERAL =
+            java.util.regex.Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|`(?:[^`\\\\]|\\\\.)*`");
+
     private ExpressionLanguage() {}
+
+    /**
+     * Whether a text that did not parse as an expression tries a statement (a loop, a function,
+     * a declaration): JEXL's expression grammar has no such thing, so it fails as a syntax error,
+     * but for the operator it is a forbidden construct, not a typo.
+     */
+    public static boolean usesStatementKeyword(String source) {
+        return STATEMENT_KEYWORD.matcher(STRING_LITERAL.matcher(source).replaceAll("''")).find();
+    }
 
     /** Parses an expression; throws {@link org.apache.commons.jexl3.JexlException} when it is invalid or forbidden. */
     public static JexlExpression parse(String source) {

@@ -64,7 +64,7 @@ public final class SandboxedExpression {
                 case "method" -> ctx.request().method();
                 case "path" -> ctx.request().path();
                 case "host" -> ctx.request().host();
-                case "clientIp" -> ctx.request().clientAddress().getHostAddress();
+                case "clientIp" -> ctx.request().clientIp();
                 case "clientPort" -> ctx.request().clientPort();
                 default -> null;
             };

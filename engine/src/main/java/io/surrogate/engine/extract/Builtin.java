@@ -42,7 +42,7 @@ public enum Builtin {
     String value(EvaluationContext ctx) {
         return switch (this) {
             case CLIENT_PORT -> Integer.toString(ctx.request().clientPort());
-            case CLIENT_IP -> ctx.request().clientAddress().getHostAddress();
+            case CLIENT_IP -> ctx.request().clientIp();
             case CONNECTION_ID -> Long.toString(ctx.request().connectionId());
             case EDGE_ID -> ctx.environment().edgeId();
             case EDGE_ADDRESS -> ctx.environment().edgeAddress();

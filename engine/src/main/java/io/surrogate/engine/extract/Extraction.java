@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@code variable:extract}: take a value from its source, fall back to the default when absent
- * or empty, run the transforms, store it in the variable's slot. A required variable that
- * ends up absent or empty stops the evaluation with 400.
+ * or empty, run the transforms, store it in the variable's slot (or leave it unset when
+ * absent). A required variable that ends up absent or empty stops the evaluation with 400.
  */
 public final class Extraction implements Statement {
     private final String name;
@@ -64,10 +64,12 @@ public final class Extraction implements Statement {
             }
             return;
         }
-        ctx.setVariable(slot, value == null ? "" : value);
+        // An absent value leaves the variable unset: it renders as "", and match:variable without
+        // a value (a presence check) sees that it is absent.
+        ctx.setVariable(slot, value);
         if (ctx.tracing()) {
             ctx.trace().add(toString(), TraceEntry.Result.SET,
-                    name + " = " + (value == null ? "\"\" (" + describeSource() + " absent)" : "\"" + value + "\""));
+                    value == null ? name + " unset (" + describeSource() + " absent)" : name + " = \"" + value + "\"");
         }
     }
 

@@ -69,7 +69,7 @@ public final class Extractors {
         return new Keyed("client-ip", null) {
             @Override
             public String extract(EvaluationContext ctx) {
-                return ctx.request().clientAddress().getHostAddress();
+                return ctx.request().clientIp();
             }
         };
     }

@@ -49,7 +49,7 @@ public final class ClientIpMatcher implements Matcher {
 
     @Override
     public String observed(EvaluationContext ctx) {
-        return "client " + ctx.request().clientAddress().getHostAddress();
+        return "client " + ctx.request().clientIp();
     }
 
     @Override

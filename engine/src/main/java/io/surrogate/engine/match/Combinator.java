@@ -30,11 +30,15 @@ public final class Combinator implements Matcher {
 
     @Override
     public boolean test(EvaluationContext ctx) {
-        return switch (kind) {
+        // Operands are conditions only: their regex captures are in no scope, so none may outlive them.
+        int mark = ctx.captureMark();
+        boolean result = switch (kind) {
             case ANY -> anyMatches(ctx);
             case ALL -> allMatch(ctx);
             case NOT -> !allMatch(ctx);
         };
+        ctx.dropCapturesAfter(mark);
+        return result;
     }
 
     private boolean anyMatches(EvaluationContext ctx) {
@@ -57,6 +61,7 @@ public final class Combinator implements Matcher {
 
     @Override
     public String observed(EvaluationContext ctx) {
+        int mark = ctx.captureMark();
         StringBuilder out = new StringBuilder();
         for (MatchBlock m : operands) {
             if (out.length() > 0) {
@@ -64,6 +69,7 @@ public final class Combinator implements Matcher {
             }
             out.append(m.syntax()).append(m.matches(ctx) ? " matched" : " did not match");
         }
+        ctx.dropCapturesAfter(mark);
         return out.toString();
     }
 

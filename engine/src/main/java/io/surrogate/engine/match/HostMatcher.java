@@ -26,7 +26,7 @@ public final class HostMatcher implements Matcher {
     @Override
     public IndexHint indexHint() {
         return value.mode() == ValuePattern.Mode.EXACT && value.value().isConstant()
-                ? new IndexHint(IndexHint.Kind.HOST, value.value().source().toLowerCase(java.util.Locale.ROOT), true) : null;
+                ? new IndexHint(IndexHint.Kind.HOST, value.value().source(), true) : null;
     }
 
     @Override

@@ -43,11 +43,14 @@ public final class MatchBlock implements Statement {
 
     @Override
     public void run(EvaluationContext ctx) {
+        // Regex captures are visible in this block's body only, as the compiler scopes them.
+        int mark = ctx.captureMark();
         boolean matched = matches(ctx);
         if (ctx.tracing()) {
             ctx.trace().add(toString(), matched ? TraceEntry.Result.MATCHED : TraceEntry.Result.NOT_MATCHED, matcher.observed(ctx));
         }
         if (!matched) {
+            ctx.dropCapturesAfter(mark);
             return;
         }
         if (ctx.tracing()) {
@@ -62,6 +65,7 @@ public final class MatchBlock implements Statement {
         if (ctx.tracing()) {
             ctx.trace().leave();
         }
+        ctx.dropCapturesAfter(mark);
     }
 
     /** The index key of this block, when it is not negated. */

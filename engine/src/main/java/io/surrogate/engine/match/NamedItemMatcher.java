@@ -46,13 +46,14 @@ public final class NamedItemMatcher implements Matcher {
             case COOKIE -> ctx.cookie(name);
             case QUERY -> ctx.query(name);
             case POST -> ctx.postField(name);
-            case VARIABLE -> ctx.isSet(slot) ? ctx.variable(slot) : null;
+            // a variable reads as it renders: "" when unset
+            case VARIABLE -> ctx.variable(slot);
         };
     }
 
     /**
-     * Without a value: the item is present (a variable: set and not empty, since an extract
-     * whose source is absent sets ""). With a value: the item compares equal.
+     * Without a value: the item is present (a variable: not empty). With a value: the item
+     * compares equal (an unset variable compares as "").
      */
     @Override
     public boolean test(EvaluationContext ctx) {

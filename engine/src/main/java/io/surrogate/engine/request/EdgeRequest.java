@@ -1,5 +1,6 @@
 package io.surrogate.engine.request;
 
+import com.google.common.net.InetAddresses;
 import java.net.InetAddress;
 import java.util.Objects;
 
@@ -46,6 +47,14 @@ public record EdgeRequest(
         return h.toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * The client address as text in its canonical form (RFC 5952 for IPv6: {@code 2001:db8::7},
+     * not Java's {@code 2001:db8:0:0:0:0:0:7}), so rules can compare it with what operators write.
+     */
+    public String clientIp() {
+        return InetAddresses.toAddrString(clientAddress);
+    }
+
     public String contentType() {
         String ct = headers.first("Content-Type");
         return ct == null ? "" : ct;
@@ -54,7 +63,7 @@ public record EdgeRequest(
     @Override
     public String toString() {
         return method + " " + path + (rawQuery.isEmpty() ? "" : "?" + rawQuery) + " from "
-                + clientAddress.getHostAddress() + ":" + clientPort;
+                + clientIp() + ":" + clientPort;
     }
 
     @Override

@@ -23,7 +23,12 @@ public final class RawHttpRequest {
     }
 
     public static EdgeRequest parse(byte[] bytes, InetAddress client, int clientPort) throws FormatException {
-        int headerEnd = indexOfBlankLine(bytes);
+        // Blank lines before the request line are skipped (below); they do not end the headers.
+        int start = 0;
+        while (start < bytes.length && (bytes[start] == '\r' || bytes[start] == '\n')) {
+            start++;
+        }
+        int headerEnd = indexOfBlankLine(bytes, start);
         String head = new String(bytes, 0, headerEnd < 0 ? bytes.length : headerEnd, StandardCharsets.ISO_8859_1);
         String[] lines = head.split("\r?\n", -1);
         int first = 0;
@@ -44,6 +49,7 @@ public final class RawHttpRequest {
         }
         Headers.Builder headers = Headers.builder();
         String contentLength = null;
+        int contentLengthLine = 0;
         for (int i = first + 1; i < lines.length; i++) {
             String line = lines[i];
             if (line.isEmpty()) {
@@ -58,6 +64,7 @@ public final class RawHttpRequest {
             headers.add(name, value);
             if (name.equalsIgnoreCase("Content-Length")) {
                 contentLength = value;
+                contentLengthLine = i + 1;
             }
         }
         byte[] body = new byte[0];
@@ -70,10 +77,10 @@ public final class RawHttpRequest {
                 try {
                     length = Integer.parseInt(contentLength);
                 } catch (NumberFormatException e) {
-                    throw new FormatException("bad Content-Length '" + contentLength + "'");
+                    throw new FormatException("line " + contentLengthLine + ": bad Content-Length '" + contentLength + "'");
                 }
                 if (length < 0 || length > body.length) {
-                    throw new FormatException("Content-Length " + length + " but the body has " + body.length + " bytes");
+                    throw new FormatException("line " + contentLengthLine + ": Content-Length " + length + " but the body has " + body.length + " bytes");
                 }
                 body = Arrays.copyOf(body, length);
             } else {
@@ -112,8 +119,8 @@ public final class RawHttpRequest {
                 headers, body, client, clientPort, 1);
     }
 
-    private static int indexOfBlankLine(byte[] b) {
-        for (int i = 0; i + 1 < b.length; i++) {
+    private static int indexOfBlankLine(byte[] b, int from) {
+        for (int i = from; i + 1 < b.length; i++) {
             if (b[i] == '\n' && b[i + 1] == '\n') {
                 return i;
             }

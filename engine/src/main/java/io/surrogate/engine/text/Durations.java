@@ -13,7 +13,8 @@ public final class Durations {
         }
         String t = text.trim();
         int i = 0;
-        while (i < t.length() && Character.isDigit(t.charAt(i))) {
+        // ASCII digits only: Character.isDigit (and Long.parseLong) also take Arabic-Indic and fullwidth digits
+        while (i < t.length() && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
             i++;
         }
         if (i == 0 || i > 9) {

@@ -55,11 +55,17 @@ public final class TinkTokenCodec {
         if (key.purpose() != KeyPurpose.TOKEN) {
             throw new TokenException(Reason.UNKNOWN_KEY, "token names key '" + name + "', which is not a token key");
         }
+        String data = token.substring(VERSION.length() + name.length() + 2);
         byte[] ciphertext;
         try {
-            ciphertext = DECODER.decode(token.substring(VERSION.length() + name.length() + 2));
+            ciphertext = DECODER.decode(data);
         } catch (IllegalArgumentException e) {
             throw new TokenException(Reason.MALFORMED, "token data is not base64url");
+        }
+        // The decoder ignores the unused low bits of the last character and accepts padding, so
+        // several texts decode to one ciphertext; only the one mint() writes is a token.
+        if (!ENCODER.encodeToString(ciphertext).equals(data)) {
+            throw new TokenException(Reason.MALFORMED, "token data is not canonical base64url");
         }
         byte[] plaintext;
         try {

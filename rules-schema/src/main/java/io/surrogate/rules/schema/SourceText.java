@@ -99,30 +99,58 @@ public final class SourceText {
         return i < 0 || i - start > 8192 ? from : positionOf(i);
     }
 
-    /** The position of {@code name=} inside the tag that starts at {@code tag}, or the tag itself. */
+    /**
+     * The position of {@code name=} inside the tag that starts at {@code tag}, or the tag itself.
+     * The tag is scanned attribute by attribute, so a name written inside another attribute's
+     * value, or a {@code >} inside a value, does not mislead it.
+     */
     public SourcePosition attribute(SourcePosition tag, String name) {
         int start = offset(tag.line(), tag.column());
-        if (start < 0 || name == null || name.isEmpty()) {
+        if (start < 0 || start >= text.length() || text.charAt(start) != '<' || name == null || name.isEmpty()) {
             return tag;
         }
-        int end = text.indexOf('>', start);
-        if (end < 0) {
-            end = text.length();
+        int n = text.length();
+        int i = start + 1;
+        while (i < n && !isNameEnd(text.charAt(i))) {
+            i++; // the element name
         }
-        int i = start;
-        while (true) {
-            i = text.indexOf(name, i + 1);
-            if (i < 0 || i >= end) {
+        while (i < n) {
+            while (i < n && Character.isWhitespace(text.charAt(i))) {
+                i++;
+            }
+            if (i >= n || text.charAt(i) == '>' || text.charAt(i) == '/') {
                 return tag;
             }
-            char before = text.charAt(i - 1);
-            int after = i + name.length();
-            while (after < end && Character.isWhitespace(text.charAt(after))) {
-                after++;
+            int nameStart = i;
+            while (i < n && !isNameEnd(text.charAt(i)) && text.charAt(i) != '=') {
+                i++;
             }
-            if (Character.isWhitespace(before) && after < end && text.charAt(after) == '=') {
-                return positionOf(i);
+            if (i - nameStart == name.length() && text.startsWith(name, nameStart)) {
+                return positionOf(nameStart);
             }
+            while (i < n && Character.isWhitespace(text.charAt(i))) {
+                i++;
+            }
+            if (i >= n || text.charAt(i) != '=') {
+                return tag; // not well-formed here: stop rather than guess
+            }
+            i++;
+            while (i < n && Character.isWhitespace(text.charAt(i))) {
+                i++;
+            }
+            if (i >= n || (text.charAt(i) != '"' && text.charAt(i) != '\'')) {
+                return tag;
+            }
+            int close = text.indexOf(text.charAt(i), i + 1);
+            if (close < 0) {
+                return tag;
+            }
+            i = close + 1;
         }
+        return tag;
+    }
+
+    private static boolean isNameEnd(char c) {
+        return Character.isWhitespace(c) || c == '>' || c == '/';
     }
 }

@@ -1,0 +1,101 @@
+package io.surrogate.engine.token;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.surrogate.engine.token.OriginSignature.Check;
+import io.surrogate.engine.token.OriginSignature.Signed;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Origin signatures: sign → verify VALID; any field changed → BAD_SIGNATURE; old or future timestamp → STALE. */
+class OriginSignatureTest {
+    static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
+    static final long WINDOW = 300;
+    final NamedKey key = new ThrowawayKeys().get("origin", KeyPurpose.HMAC);
+
+    static Signed signed(Random r) {
+        byte[] body = new byte[r.nextInt(64)];
+        r.nextBytes(body);
+        return new Signed("POST", "/deliver-event", "event-" + r.nextInt(1000), "user-" + r.nextInt(1000),
+                "v1.tokens." + Long.toHexString(r.nextLong()), body);
+    }
+
+    @Test
+    void signThenVerifyIsValid() {
+        for (long seed = 0; seed < 30; seed++) {
+            Signed s = signed(new Random(seed));
+            String header = OriginSignature.sign(s, key, NOW.getEpochSecond(), OriginSignature.newNonce()).render();
+            assertThat(OriginSignature.verify(header, s, key, NOW, WINDOW)).as("seed %d", seed).isEqualTo(Check.VALID);
+        }
+    }
+
+    @Test
+    void changingAnyFieldBreaksTheSignature() {
+        List<UnaryOperator<Signed>> changes = List.of(
+                s -> new Signed("PUT", s.path(), s.eventId(), s.eventUser(), s.token(), s.body()),
+                s -> new Signed(s.method(), s.path() + "x", s.eventId(), s.eventUser(), s.token(), s.body()),
+                s -> new Signed(s.method(), s.path(), s.eventId() + "1", s.eventUser(), s.token(), s.body()),
+                s -> new Signed(s.method(), s.path(), s.eventId(), s.eventUser() + "1", s.token(), s.body()),
+                s -> new Signed(s.method(), s.path(), s.eventId(), s.eventUser(), s.token() + "A", s.body()),
+                s -> new Signed(s.method(), s.path(), s.eventId(), s.eventUser(), s.token(), "x".getBytes(StandardCharsets.UTF_8)),
+                // moving a line break between fields must not keep the canonical string
+                s -> new Signed(s.method(), s.path(), s.eventId() + "\n" + s.eventUser(), "", s.token(), s.body()));
+        for (long seed = 0; seed < 10; seed++) {
+            Signed s = signed(new Random(seed));
+            String header = OriginSignature.sign(s, key, NOW.getEpochSecond(), "nonce-" + seed + "abc").render();
+            for (int i = 0; i < changes.size(); i++) {
+                assertThat(OriginSignature.verify(header, changes.get(i).apply(s), key, NOW, WINDOW))
+                        .as("seed %d, change %d", seed, i).isEqualTo(Check.BAD_SIGNATURE);
+            }
+        }
+    }
+
+    @Test
+    void changingTheHeaderBreaksTheSignature() {
+        Signed s = signed(new Random(1));
+        OriginSignature.Header h = OriginSignature.sign(s, key, NOW.getEpochSecond(), "abcdefgh12");
+        assertThat(OriginSignature.verify(new OriginSignature.Header(h.timestamp() - 1, h.nonce(), h.signatureHex()).render(), s, key, NOW, WINDOW))
+                .isEqualTo(Check.BAD_SIGNATURE);
+        assertThat(OriginSignature.verify(new OriginSignature.Header(h.timestamp(), "abcdefgh13", h.signatureHex()).render(), s, key, NOW, WINDOW))
+                .isEqualTo(Check.BAD_SIGNATURE);
+        char[] hex = h.signatureHex().toCharArray();
+        for (int i = 0; i < hex.length; i++) {
+            char[] changed = hex.clone();
+            changed[i] = changed[i] == '0' ? '1' : '0';
+            assertThat(OriginSignature.verify(new OriginSignature.Header(h.timestamp(), h.nonce(), new String(changed)).render(), s, key, NOW, WINDOW))
+                    .as("hex digit %d", i).isEqualTo(Check.BAD_SIGNATURE);
+        }
+    }
+
+    @Test
+    void anOldOrFutureTimestampIsStale() {
+        Signed s = signed(new Random(2));
+        String old = OriginSignature.sign(s, key, NOW.getEpochSecond() - WINDOW - 1, "abcdefgh12").render();
+        String future = OriginSignature.sign(s, key, NOW.getEpochSecond() + WINDOW + 1, "abcdefgh12").render();
+        String edge = OriginSignature.sign(s, key, NOW.getEpochSecond() - WINDOW, "abcdefgh12").render();
+        assertThat(OriginSignature.verify(old, s, key, NOW, WINDOW)).isEqualTo(Check.STALE);
+        assertThat(OriginSignature.verify(future, s, key, NOW, WINDOW)).isEqualTo(Check.STALE);
+        assertThat(OriginSignature.verify(edge, s, key, NOW, WINDOW)).isEqualTo(Check.VALID);
+    }
+
+    @Test
+    void malformedHeadersAreMalformed() {
+        Signed s = signed(new Random(3));
+        for (String bad : new String[] {null, "", "t=1", "t=x;n=abcdefgh;v1=" + "0".repeat(64), "t=1;n=short;v1=" + "0".repeat(64),
+                "t=1;n=abcdefgh;v1=" + "0".repeat(63), "garbage", "t=1;n=abcdefgh;v1=" + "0".repeat(600)}) {
+            assertThat(OriginSignature.verify(bad, s, key, NOW, WINDOW)).as("'%s'", bad).isEqualTo(Check.MALFORMED);
+        }
+    }
+
+    @Test
+    void rotatedHmacKeysStillVerifyOldSignatures() throws Exception {
+        Signed s = signed(new Random(4));
+        String header = OriginSignature.sign(s, key, NOW.getEpochSecond(), "abcdefgh12").render();
+        NamedKey rotated = new NamedKey("origin", KeyPurpose.HMAC, TinkKeys.rotate(key.handle(), KeyPurpose.HMAC), false);
+        assertThat(OriginSignature.verify(header, s, rotated, NOW, WINDOW)).isEqualTo(Check.VALID);
+    }
+}
