@@ -44,6 +44,10 @@ public final class Cors implements Statement {
             }
             return;
         }
+        // A later CORS rule that allows this origin replaces an earlier one whole: mixing them
+        // could pair "Allow-Origin: *" with "Allow-Credentials: true", which browsers refuse.
+        ctx.decision().removeHeaders(h -> h.name().regionMatches(true, 0, "Access-Control-", 0, 15)
+                || (h.name().equalsIgnoreCase("Vary") && h.value().equals("Origin")));
         ctx.decision().header("Access-Control-Allow-Origin", any && !allowCredentials ? "*" : origin);
         if (!any || allowCredentials) {
             ctx.decision().header("Vary", "Origin");

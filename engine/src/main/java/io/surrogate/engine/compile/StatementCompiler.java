@@ -582,16 +582,16 @@ final class StatementCompiler {
                 lifetime = d == null ? lifetime : d;
             }
         }
-        Template user = h.user() == null ? Template.constant("") : cx.template(h.user().value(), scope, h.user().position());
+        Template user = h.user() == null ? Template.constant("") : cx.template(h.user().value().strip(), scope, h.user().position());
         Template eventId = null;
         if (h.eventId() == null) {
             cx.diagnostics.error(DiagnosticCode.E106, h.position(), "'" + h.elementName() + "' needs an <event-id>");
             ok = false;
         } else {
-            eventId = cx.template(h.eventId().value(), scope, h.eventId().position());
+            eventId = cx.template(h.eventId().value().strip(), scope, h.eventId().position());
         }
         Template customer = h.customerCode() == null ? Template.constant(HandleSubscription.DEFAULT_CUSTOMER)
-                : cx.template(h.customerCode().value(), scope, h.customerCode().position());
+                : cx.template(h.customerCode().value().strip(), scope, h.customerCode().position());
         Optional<String> origin = Optional.empty();
         Duration originTimeout = HandleSubscription.DEFAULT_ORIGIN_TIMEOUT;
         if (h.origin() != null) {

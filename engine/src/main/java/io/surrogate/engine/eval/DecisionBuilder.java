@@ -30,6 +30,13 @@ public final class DecisionBuilder {
         headers.add(new Decision.HeaderField(name, value));
     }
 
+    /** Drops the headers an earlier policy set (a later CORS rule replaces an earlier one whole). */
+    public void removeHeaders(java.util.function.Predicate<Decision.HeaderField> which) {
+        if (headers != null) {
+            headers.removeIf(which);
+        }
+    }
+
     public void rateLimit(Decision.RateLimit limit) {
         if (rateLimits == null) {
             rateLimits = new ArrayList<>(2);

@@ -2,7 +2,11 @@ package io.surrogate.engine.eval;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonToken;
 import com.google.gson.JsonPrimitive;
 import com.google.gson.stream.JsonReader;
 import io.surrogate.engine.EdgeEnvironment;
@@ -19,6 +23,8 @@ import java.util.List;
  * runs, the trace. One per request, on one thread.
  */
 public final class EvaluationContext {
+    private static final Gson STRICT_JSON = new GsonBuilder().setStrictness(Strictness.STRICT).create();
+
     private final EdgeRequest request;
     private final EdgeEnvironment environment;
     private final String[] variables;
@@ -174,15 +180,19 @@ public final class EvaluationContext {
             form = new String(body, StandardCharsets.UTF_8);
         } else if (type.startsWith("application/json") || (type.startsWith("application/") && type.contains("+json"))) {
             try {
-                JsonReader reader = new JsonReader(new StringReader(new String(body, StandardCharsets.UTF_8)));
+                // Strict: JsonParser.parseReader would switch the reader to lenient parsing.
+                JsonReader reader = STRICT_JSON.newJsonReader(new StringReader(new String(body, StandardCharsets.UTF_8)));
                 reader.setNestingLimit(32);
-                JsonElement parsed = JsonParser.parseReader(reader);
+                JsonElement parsed = STRICT_JSON.fromJson(reader, JsonElement.class);
+                if (parsed == null || reader.peek() != JsonToken.END_DOCUMENT) {
+                    throw new JsonParseException("trailing data");
+                }
                 if (parsed.isJsonObject()) {
                     json = parsed.getAsJsonObject();
                 } else {
                     bodyProblem = "JSON body is not an object";
                 }
-            } catch (RuntimeException e) {
+            } catch (java.io.IOException | RuntimeException e) {
                 bodyProblem = "malformed JSON body";
             }
         } else if (body.length > 0) {
