@@ -20,6 +20,14 @@ final class RuleGenerator {
     private RuleGenerator() {}
 
     static byte[] document(int n) {
+        return document(n, false);
+    }
+
+    /**
+     * @param prefixPaths write the path rules with {@code prefix="true"}, which the index cannot
+     *     file: 3 rules in 10 then run for every request (a worst case, not the default)
+     */
+    static byte[] document(int n, boolean prefixPaths) {
         StringBuilder out = new StringBuilder(n * 700);
         out.append("""
                 <rules xmlns="urn:surrogate:rules:1"
@@ -31,14 +39,14 @@ final class RuleGenerator {
             if (i % 100 == 50) {
                 unindexable(out, i);
             } else {
-                indexable(out, i);
+                indexable(out, i, prefixPaths);
             }
         }
         out.append("</rules>\n");
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void indexable(StringBuilder out, int i) {
+    private static void indexable(StringBuilder out, int i, boolean prefixPaths) {
         String key = TOKEN_KEYS[i % TOKEN_KEYS.length];
         switch (i % 10) {
             case 0, 1, 2, 3 -> {
@@ -49,7 +57,8 @@ final class RuleGenerator {
                 out.append("  </match:uri.component>\n");
             }
             case 4, 5, 6 -> {
-                out.append("  <match:uri.path value=\"/api/v2/feeds/").append(i).append("/subscribe\">\n");
+                out.append("  <match:uri.path value=\"/api/v2/feeds/").append(i).append("/subscribe\"")
+                        .append(prefixPaths ? " prefix=\"true\"" : "").append(">\n");
                 out.append("    <variable:extract from=\"query\" key=\"id\" name=\"EVENT\" transform=\"trim clamp:64\"/>\n");
                 out.append("    <variable:extract from=\"header\" key=\"X-User\" name=\"USER\" transform=\"lower\"/>\n");
                 subscribe(out, key, "CONNECTION", "feeds", "    ");
