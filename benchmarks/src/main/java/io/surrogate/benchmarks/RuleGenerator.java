@@ -13,11 +13,29 @@ import java.nio.charset.StandardCharsets;
  * {@code Host: tenant-i.example.com} with {@code POST /subscribe-event} and {@code id=E}, and
  * {@code /FEED-i/E}.
  */
-final class RuleGenerator {
+public final class RuleGenerator {
     /** Token keys the rules name: a few, as a real deployment would have. */
     private static final String[] TOKEN_KEYS = {"tokens-a", "tokens-b", "tokens-c"};
 
     private RuleGenerator() {}
+
+    /**
+     * Writes a generated rule set as files, to time a cold compile with the CLI:
+     * {@code java -cp benchmarks/target/benchmarks.jar io.surrogate.benchmarks.RuleGenerator 10000 10 DIR},
+     * then {@code time ./surrogate validate DIR}.
+     */
+    public static void main(String[] args) throws java.io.IOException {
+        if (args.length != 3) {
+            System.err.println("usage: RuleGenerator RULES FILES DIR");
+            System.exit(2);
+        }
+        int rules = Integer.parseInt(args[0]);
+        int files = Integer.parseInt(args[1]);
+        java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of(args[2]));
+        for (int i = 0; i < files; i++) {
+            java.nio.file.Files.write(dir.resolve(String.format("generated-%03d.xml", i)), document(rules / files));
+        }
+    }
 
     static byte[] document(int n) {
         return document(n, false);
