@@ -7,6 +7,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * {@code X-Event-Signature}: HMAC-SHA256 over a canonical string, so an origin in any language
@@ -37,6 +38,11 @@ public final class OriginSignature {
 
     /** A parsed header. */
     public record Header(long timestamp, String nonce, String signatureHex) {
+        // Compiled once: every delivery from the origin parses a header.
+        private static final Pattern TIMESTAMP = Pattern.compile("[0-9]{1,12}");
+        private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+        private static final Pattern SIGNATURE = Pattern.compile("[0-9a-f]{64}");
+
         public String render() {
             return "t=" + timestamp + ";n=" + nonce + ";v1=" + signatureHex;
         }
@@ -57,13 +63,13 @@ public final class OriginSignature {
                 String val = part.substring(eq + 1).trim();
                 switch (k) {
                     case "t" -> {
-                        if (!val.matches("[0-9]{1,12}")) {
+                        if (!TIMESTAMP.matcher(val).matches()) {
                             return Optional.empty();
                         }
                         t = Long.parseLong(val);
                     }
-                    case "n" -> n = val.matches("[A-Za-z0-9_-]{8,64}") ? val : null;
-                    case "v1" -> v = val.matches("[0-9a-f]{64}") ? val : null;
+                    case "n" -> n = NONCE.matcher(val).matches() ? val : null;
+                    case "v1" -> v = SIGNATURE.matcher(val).matches() ? val : null;
                     default -> {
                         // unknown parameters are ignored, for later versions
                     }

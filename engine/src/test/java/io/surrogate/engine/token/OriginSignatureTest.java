@@ -98,4 +98,13 @@ class OriginSignatureTest {
         NamedKey rotated = new NamedKey("origin", KeyPurpose.HMAC, TinkKeys.rotate(key.handle(), KeyPurpose.HMAC), false);
         assertThat(OriginSignature.verify(header, s, rotated, NOW, WINDOW)).isEqualTo(Check.VALID);
     }
+
+    @Test
+    void unknownParametersAndSpacesAreTolerated() {
+        Signed s = signed(new Random(7));
+        String header = OriginSignature.sign(s, key, NOW.getEpochSecond(), OriginSignature.newNonce()).render()
+                .replace(";", " ; ") + ";v2=later";
+        assertThat(OriginSignature.Header.parse(header)).isPresent();
+        assertThat(OriginSignature.verify(header, s, key, NOW, WINDOW)).isEqualTo(Check.VALID);
+    }
 }
