@@ -2,7 +2,7 @@ package io.surrogate.engine.action;
 
 import io.surrogate.engine.Decision;
 import io.surrogate.engine.eval.EvaluationContext;
-import io.surrogate.engine.eval.Statement;
+import io.surrogate.engine.eval.LocatedStatement;
 import io.surrogate.engine.eval.TraceEntry;
 import io.surrogate.engine.print.CanonicalXml;
 import io.surrogate.engine.text.Durations;
@@ -16,21 +16,18 @@ import java.util.List;
  * never with credentials); a preflight (OPTIONS with Access-Control-Request-Method) is
  * answered 204 here, and the evaluation stops.
  */
-public final class Cors implements Statement {
+public final class Cors extends LocatedStatement {
     private final List<String> allowedOrigins;
     private final boolean allowCredentials;
     private final String allowHeaders;
     private final Duration maxAge;
-    private final SourcePosition position;
-    private final String syntax;
 
     public Cors(List<String> allowedOrigins, boolean allowCredentials, String allowHeaders, Duration maxAge, SourcePosition position) {
+        super("edgeservices:cors", attributes(allowedOrigins, allowCredentials, allowHeaders, maxAge), true, position);
         this.allowedOrigins = List.copyOf(allowedOrigins);
         this.allowCredentials = allowCredentials;
         this.allowHeaders = allowHeaders;
         this.maxAge = maxAge;
-        this.position = position;
-        this.syntax = CanonicalXml.tag("edgeservices:cors", attributes(), true);
     }
 
     @Override
@@ -71,7 +68,8 @@ public final class Cors implements Statement {
         }
     }
 
-    private List<CanonicalXml.Attr> attributes() {
+    private static List<CanonicalXml.Attr> attributes(List<String> allowedOrigins, boolean allowCredentials, String allowHeaders,
+            Duration maxAge) {
         return CanonicalXml.attrs(
                 "allow-origin", String.join(" ", allowedOrigins),
                 "allow-credentials", allowCredentials ? "true" : null,
@@ -79,23 +77,4 @@ public final class Cors implements Statement {
                 "max-age", maxAge == null ? null : Durations.format(maxAge));
     }
 
-    @Override
-    public SourcePosition position() {
-        return position;
-    }
-
-    @Override
-    public String syntax() {
-        return syntax;
-    }
-
-    @Override
-    public void print(CanonicalXml out) {
-        out.empty("edgeservices:cors", attributes());
-    }
-
-    @Override
-    public String toString() {
-        return syntax + " (" + position + ")";
-    }
 }

@@ -6,7 +6,7 @@ import io.surrogate.engine.SubscriptionPlan;
 import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.eval.EvaluationContext;
-import io.surrogate.engine.eval.Statement;
+import io.surrogate.engine.eval.LocatedStatement;
 import io.surrogate.engine.eval.Template;
 import io.surrogate.engine.eval.TraceEntry;
 import io.surrogate.engine.print.CanonicalXml;
@@ -22,7 +22,7 @@ import java.util.Optional;
  * user, event id and customer code; an empty event id answers 400 instead, since there is
  * nothing to wait for.
  */
-public final class HandleSubscription implements Statement {
+public final class HandleSubscription extends LocatedStatement {
     /** The settings, with defaults applied by the compiler. */
     public record Settings(
             Template user,
@@ -50,11 +50,10 @@ public final class HandleSubscription implements Statement {
     public static final String DEFAULT_CUSTOMER = "default";
 
     private final Settings settings;
-    private final SourcePosition position;
 
     public HandleSubscription(Settings settings, SourcePosition position) {
+        super("edgeservices:event.handle-subscription", List.of(), false, position);
         this.settings = settings;
-        this.position = position;
     }
 
     public Settings settings() {
@@ -84,16 +83,6 @@ public final class HandleSubscription implements Statement {
     }
 
     @Override
-    public SourcePosition position() {
-        return position;
-    }
-
-    @Override
-    public String syntax() {
-        return "<edgeservices:event.handle-subscription>";
-    }
-
-    @Override
     public void print(CanonicalXml out) {
         Settings s = settings;
         out.start("edgeservices:event.handle-subscription", List.of());
@@ -116,10 +105,5 @@ public final class HandleSubscription implements Statement {
         out.text("replay-buffer", List.of(), Integer.toString(s.replayBuffer()));
         out.text("forward-rejection-body", List.of(), Boolean.toString(s.forwardRejectionBody()));
         out.end("edgeservices:event.handle-subscription");
-    }
-
-    @Override
-    public String toString() {
-        return syntax() + " (" + position + ")";
     }
 }

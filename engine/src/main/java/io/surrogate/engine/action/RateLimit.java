@@ -2,7 +2,7 @@ package io.surrogate.engine.action;
 
 import io.surrogate.engine.Decision;
 import io.surrogate.engine.eval.EvaluationContext;
-import io.surrogate.engine.eval.Statement;
+import io.surrogate.engine.eval.LocatedStatement;
 import io.surrogate.engine.eval.Template;
 import io.surrogate.engine.eval.TraceEntry;
 import io.surrogate.engine.print.CanonicalXml;
@@ -15,23 +15,19 @@ import java.time.Duration;
  * of {@code key} (typically {@code $(USER)}). The engine only renders the key; the server keeps
  * the counters and answers {@code status} when one is exceeded.
  */
-public final class RateLimit implements Statement {
+public final class RateLimit extends LocatedStatement {
     private final Template key;
     private final long limit;
     private final Duration per;
     private final int status;
-    private final SourcePosition position;
-    private final String syntax;
 
     public RateLimit(Template key, long limit, Duration per, int status, SourcePosition position) {
+        super("edgeservices:rate-limit", CanonicalXml.attrs("key", key.source(), "limit", Long.toString(limit),
+                "per", Durations.format(per), "status", status == 429 ? null : Integer.toString(status)), true, position);
         this.key = key;
         this.limit = limit;
         this.per = per;
         this.status = status;
-        this.position = position;
-        this.syntax = CanonicalXml.tag("edgeservices:rate-limit", CanonicalXml.attrs("key", key.source(),
-                "limit", Long.toString(limit), "per", Durations.format(per),
-                "status", status == 429 ? null : Integer.toString(status)), true);
     }
 
     @Override
@@ -43,25 +39,4 @@ public final class RateLimit implements Statement {
         }
     }
 
-    @Override
-    public SourcePosition position() {
-        return position;
-    }
-
-    @Override
-    public String syntax() {
-        return syntax;
-    }
-
-    @Override
-    public void print(CanonicalXml out) {
-        out.empty("edgeservices:rate-limit", CanonicalXml.attrs("key", key.source(),
-                "limit", Long.toString(limit), "per", Durations.format(per),
-                "status", status == 429 ? null : Integer.toString(status)));
-    }
-
-    @Override
-    public String toString() {
-        return syntax + " (" + position + ")";
-    }
 }

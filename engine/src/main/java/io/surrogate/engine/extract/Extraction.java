@@ -2,7 +2,7 @@ package io.surrogate.engine.extract;
 
 import io.surrogate.engine.Decision;
 import io.surrogate.engine.eval.EvaluationContext;
-import io.surrogate.engine.eval.Statement;
+import io.surrogate.engine.eval.LocatedStatement;
 import io.surrogate.engine.eval.Template;
 import io.surrogate.engine.eval.TraceEntry;
 import io.surrogate.engine.print.CanonicalXml;
@@ -15,26 +15,23 @@ import java.util.stream.Collectors;
  * or empty, run the transforms, store it in the variable's slot (or leave it unset when
  * absent). A required variable that ends up absent or empty stops the evaluation with 400.
  */
-public final class Extraction implements Statement {
+public final class Extraction extends LocatedStatement {
     private final String name;
     private final int slot;
     private final Extractor extractor;
     private final Template defaultValue;
     private final Transform[] transforms;
     private final boolean required;
-    private final SourcePosition position;
-    private final String syntax;
 
     public Extraction(String name, int slot, Extractor extractor, Template defaultValue, List<Transform> transforms,
             boolean required, SourcePosition position) {
+        super("variable:extract", attributes(name, extractor, defaultValue, transforms, required), true, position);
         this.name = name;
         this.slot = slot;
         this.extractor = extractor;
         this.defaultValue = defaultValue;
         this.transforms = transforms.toArray(Transform[]::new);
         this.required = required;
-        this.position = position;
-        this.syntax = CanonicalXml.tag("variable:extract", attributes(), true);
     }
 
     public String name() {
@@ -77,35 +74,16 @@ public final class Extraction implements Statement {
         return extractor.key() == null ? extractor.from() : extractor.from() + " '" + extractor.key() + "'";
     }
 
-    private List<CanonicalXml.Attr> attributes() {
+    private static List<CanonicalXml.Attr> attributes(String name, Extractor extractor, Template defaultValue,
+            List<Transform> transforms, boolean required) {
         return CanonicalXml.attrs(
                 "name", name,
                 "from", extractor.from(),
                 "key", extractor.key(),
                 "value", extractor.value(),
                 "default", defaultValue == null ? null : defaultValue.source(),
-                "transform", transforms.length == 0 ? null
-                        : List.of(transforms).stream().map(Transform::spelling).collect(Collectors.joining(" ")),
+                "transform", transforms.isEmpty() ? null : transforms.stream().map(Transform::spelling).collect(Collectors.joining(" ")),
                 "required", required ? "true" : null);
     }
 
-    @Override
-    public SourcePosition position() {
-        return position;
-    }
-
-    @Override
-    public String syntax() {
-        return syntax;
-    }
-
-    @Override
-    public void print(CanonicalXml out) {
-        out.empty("variable:extract", attributes());
-    }
-
-    @Override
-    public String toString() {
-        return syntax + " (" + position + ")";
-    }
 }

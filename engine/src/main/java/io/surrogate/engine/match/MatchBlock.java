@@ -1,6 +1,7 @@
 package io.surrogate.engine.match;
 
 import io.surrogate.engine.eval.EvaluationContext;
+import io.surrogate.engine.eval.LocatedStatement;
 import io.surrogate.engine.eval.Statement;
 import io.surrogate.engine.eval.TraceEntry;
 import io.surrogate.engine.print.CanonicalXml;
@@ -9,19 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A match element: its matcher, the negation switch, and the body that runs when it matches. */
-public final class MatchBlock implements Statement {
+public final class MatchBlock extends LocatedStatement {
     private final Matcher matcher;
     private final boolean negate;
     private final Statement[] body;
-    private final SourcePosition position;
-    private final String syntax;
 
     public MatchBlock(Matcher matcher, boolean negate, List<Statement> body, SourcePosition position) {
+        super(matcher.elementName(), attributes(matcher, negate), false, position);
         this.matcher = matcher;
         this.negate = negate;
         this.body = body.toArray(Statement[]::new);
-        this.position = position;
-        this.syntax = CanonicalXml.tag(matcher.elementName(), attributes(), false);
     }
 
     public Matcher matcher() {
@@ -73,22 +71,12 @@ public final class MatchBlock implements Statement {
         return negate ? null : matcher.indexHint();
     }
 
-    private List<CanonicalXml.Attr> attributes() {
+    private static List<CanonicalXml.Attr> attributes(Matcher matcher, boolean negate) {
         List<CanonicalXml.Attr> attrs = new ArrayList<>(matcher.attributes());
         if (negate) {
             attrs.add(new CanonicalXml.Attr("result", "false"));
         }
         return attrs;
-    }
-
-    @Override
-    public SourcePosition position() {
-        return position;
-    }
-
-    @Override
-    public String syntax() {
-        return syntax;
     }
 
     @Override
@@ -101,19 +89,14 @@ public final class MatchBlock implements Statement {
             }
             out.end("when");
         } else if (body.length == 0) {
-            out.empty(matcher.elementName(), attributes());
+            out.empty(element(), attributes());
             return;
         } else {
-            out.start(matcher.elementName(), attributes());
+            out.start(element(), attributes());
         }
         for (Statement s : body) {
             s.print(out);
         }
         out.end(matcher.elementName());
-    }
-
-    @Override
-    public String toString() {
-        return syntax + " (" + position + ")";
     }
 }
