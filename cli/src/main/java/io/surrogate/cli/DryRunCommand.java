@@ -279,7 +279,7 @@ final class DryRunCommand implements Callable<Integer> {
         if (minted != null) {
             TokenClaims c = minted.claims();
             out.println();
-            out.println("token      X-Event-Token, key '" + ((Decision.Subscribe) decision.outcome()).plan().tokenKey().name() + "', AES-256-GCM");
+            out.println("token      X-Event-Token, key '" + ((Decision.Subscribe) decision.outcome()).plan().settings().tokenKey().name() + "', AES-256-GCM");
             out.println("  edge       " + c.edgeId() + " at " + c.edgeAddress());
             out.println("  customer   " + c.customer());
             out.println("  user       " + userOf(c.user()));
@@ -290,7 +290,7 @@ final class DryRunCommand implements Callable<Integer> {
             out.println("  expires    " + Instant.ofEpochSecond(c.expiresAt()));
             out.println();
             SubscriptionPlan plan = ((Decision.Subscribe) decision.outcome()).plan();
-            out.println("origin request  (to " + plan.origin().orElse("the origin given to 'surrogate serve --origin'") + ")");
+            out.println("origin request  (to " + plan.settings().origin().orElse("the origin given to 'surrogate serve --origin'") + ")");
             for (String line : originRequest.render().stripTrailing().split("\r\n")) {
                 out.println("  " + line);
             }
@@ -305,8 +305,8 @@ final class DryRunCommand implements Callable<Integer> {
     static String describe(Decision.Outcome outcome) {
         if (outcome instanceof Decision.Subscribe s) {
             SubscriptionPlan p = s.plan();
-            return "subscribe " + (p.user().isEmpty() ? "(no user)" : "user '" + p.user() + "'") + " to event '" + p.eventId() + "' (" + p.type().label() + ", transport "
-                    + p.transport().label() + ", heartbeat " + Durations.format(p.heartbeat()) + ") by " + p.rule();
+            return "subscribe " + (p.user().isEmpty() ? "(no user)" : "user '" + p.user() + "'") + " to event '" + p.eventId() + "' (" + p.settings().type().label() + ", transport "
+                    + p.settings().transport().label() + ", heartbeat " + Durations.format(p.settings().heartbeat()) + ") by " + p.rule();
         }
         if (outcome instanceof Decision.Respond r) {
             return "respond " + r.status() + (r.body().isEmpty() ? "" : " '" + r.body().strip() + "'") + " by " + r.rule();
@@ -345,10 +345,10 @@ final class DryRunCommand implements Callable<Integer> {
             decision.put("user", p.user());
             decision.put("eventId", p.eventId());
             decision.put("customerCode", p.customerCode());
-            decision.put("subscriptionType", p.type().label());
-            decision.put("transport", p.transport().label());
-            decision.put("heartbeat", Durations.format(p.heartbeat()));
-            decision.put("origin", p.origin().orElse(null));
+            decision.put("subscriptionType", p.settings().type().label());
+            decision.put("transport", p.settings().transport().label());
+            decision.put("heartbeat", Durations.format(p.settings().heartbeat()));
+            decision.put("origin", p.settings().origin().orElse(null));
             decision.put("rule", p.rule());
         } else if (o instanceof Decision.Respond r) {
             decision.put("type", "respond");

@@ -29,18 +29,18 @@ public final class Subscriptions {
 
     public static TokenClaims claims(SubscriptionPlan plan, EdgeRequest request, EdgeEnvironment env) {
         Instant now = env.clock().instant();
-        String nonce = switch (plan.nonceSource()) {
+        String nonce = switch (plan.settings().nonceSource()) {
             case PORT -> "port-" + request.clientPort() + "-c" + request.connectionId();
             case CONNECTION -> "conn-" + request.connectionId();
             case RANDOM -> randomHex(12);
         };
         return new TokenClaims(env.edgeId(), env.edgeAddress(), plan.customerCode(), plan.user(), plan.eventId(),
-                plan.type().label(), nonce, now.getEpochSecond(), now.getEpochSecond() + plan.tokenLifetime().toSeconds());
+                plan.settings().type().label(), nonce, now.getEpochSecond(), now.getEpochSecond() + plan.settings().tokenLifetime().toSeconds());
     }
 
     public static Minted mint(SubscriptionPlan plan, EdgeRequest request, EdgeEnvironment env) {
         TokenClaims claims = claims(plan, request, env);
-        return new Minted(claims, TinkTokenCodec.mint(claims, plan.tokenKey()));
+        return new Minted(claims, TinkTokenCodec.mint(claims, plan.settings().tokenKey()));
     }
 
     /** {@code POST /subscribe-event} with the four X-Event headers, signed by the edge. */
@@ -57,8 +57,8 @@ public final class Subscriptions {
             long timestamp, String nonce) {
         String basePath = "";
         String host = request.headers().first("Host");
-        if (plan.origin().isPresent()) {
-            String url = plan.origin().get();
+        if (plan.settings().origin().isPresent()) {
+            String url = plan.settings().origin().get();
             int authority = url.indexOf("//") + 2;
             int slash = url.indexOf('/', authority);
             host = slash < 0 ? url.substring(authority) : url.substring(authority, slash);
@@ -69,7 +69,7 @@ public final class Subscriptions {
         String user = Escaping.headerValue(plan.user());
         byte[] body = new byte[0];
         OriginSignature.Header signature = OriginSignature.sign(
-                new OriginSignature.Signed("POST", path, eventId, user, token, body), plan.originKey(), timestamp, nonce);
+                new OriginSignature.Signed("POST", path, eventId, user, token, body), plan.settings().originKey(), timestamp, nonce);
         List<Decision.HeaderField> headers = new ArrayList<>();
         if (host != null && !host.isEmpty()) {
             headers.add(new Decision.HeaderField("Host", Escaping.headerValue(host)));
@@ -79,7 +79,7 @@ public final class Subscriptions {
         headers.add(new Decision.HeaderField("X-Event-Token", token));
         headers.add(new Decision.HeaderField("X-Event-Signature", signature.render()));
         headers.add(new Decision.HeaderField("Content-Length", "0"));
-        return new OriginRequest(plan.origin(), "POST", path, headers, body);
+        return new OriginRequest(plan.settings().origin(), "POST", path, headers, body);
     }
 
     private static String randomHex(int bytes) {

@@ -43,7 +43,7 @@ class MailRuleTest {
         SubscriptionPlan plan = ((Decision.Subscribe) fast.decision().outcome()).plan();
 
         Subscriptions.Minted minted = Subscriptions.mint(plan, seedRequest(), ENV);
-        TokenClaims opened = TinkTokenCodec.verify(minted.token(), new SingleKey(plan.tokenKey()), "edge-1", ENV.clock().instant());
+        TokenClaims opened = TinkTokenCodec.verify(minted.token(), new SingleKey(plan.settings().tokenKey()), "edge-1", ENV.clock().instant());
         assertThat(opened).isEqualTo(minted.claims());
         assertThat(opened.user()).isEqualTo("B");
         assertThat(opened.event()).isEqualTo("2");

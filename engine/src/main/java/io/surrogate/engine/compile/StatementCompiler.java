@@ -2,6 +2,7 @@ package io.surrogate.engine.compile;
 
 import com.google.common.net.InetAddresses;
 import io.surrogate.engine.NonceSource;
+import io.surrogate.engine.SubscriptionSettings;
 import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.action.Cors;
@@ -554,8 +555,8 @@ final class StatementCompiler {
         boolean ok = true;
         TokenElement token = h.token();
         NamedKey tokenKey = null;
-        NonceSource nonce = NonceSource.RANDOM;
-        Duration lifetime = HandleSubscription.DEFAULT_TOKEN_LIFETIME;
+        NonceSource nonce = SubscriptionSettings.DEFAULT_NONCE_SOURCE;
+        Duration lifetime = SubscriptionSettings.DEFAULT_TOKEN_LIFETIME;
         if (token == null || token.key() == null) {
             if (token != null) {
                 cx.diagnostics.error(DiagnosticCode.E106, token.position(), "<token> needs a <key>");
@@ -593,7 +594,7 @@ final class StatementCompiler {
         Template customer = h.customerCode() == null ? Template.constant(HandleSubscription.DEFAULT_CUSTOMER)
                 : cx.template(h.customerCode().value().strip(), scope, h.customerCode().position());
         Optional<String> origin = Optional.empty();
-        Duration originTimeout = HandleSubscription.DEFAULT_ORIGIN_TIMEOUT;
+        Duration originTimeout = SubscriptionSettings.DEFAULT_ORIGIN_TIMEOUT;
         if (h.origin() != null) {
             String url = h.origin().url().trim();
             if (!url.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
@@ -609,12 +610,12 @@ final class StatementCompiler {
                 originTimeout = d == null ? originTimeout : d;
             }
         }
-        String originKeyName = h.originKey() == null ? HandleSubscription.DEFAULT_ORIGIN_KEY : h.originKey().value().trim();
+        String originKeyName = h.originKey() == null ? SubscriptionSettings.DEFAULT_ORIGIN_KEY : h.originKey().value().trim();
         SourcePosition originKeyAt = h.originKey() == null ? h.position() : h.originKey().position();
         NamedKey originKey = cx.key(originKeyName, KeyPurpose.HMAC, originKeyAt,
                 h.originKey() == null ? "signing requests to the origin; <origin-key> defaults to 'origin'" : "signing requests to the origin").orElse(null);
         ok &= originKey != null;
-        SubscriptionType type = SubscriptionType.ONE_SHOT;
+        SubscriptionType type = SubscriptionSettings.DEFAULT_TYPE;
         if (h.subscriptionType() != null) {
             Optional<SubscriptionType> t = SubscriptionType.byLabel(h.subscriptionType().value().trim());
             ok &= t.isPresent();
@@ -625,7 +626,7 @@ final class StatementCompiler {
                 type = t.get();
             }
         }
-        Transport transport = Transport.AUTO;
+        Transport transport = SubscriptionSettings.DEFAULT_TRANSPORT;
         if (h.transport() != null) {
             Optional<Transport> t = Transport.byLabel(h.transport().value().trim());
             ok &= t.isPresent();
@@ -636,19 +637,19 @@ final class StatementCompiler {
                 transport = t.get();
             }
         }
-        Duration heartbeat = HandleSubscription.DEFAULT_HEARTBEAT;
+        Duration heartbeat = SubscriptionSettings.DEFAULT_HEARTBEAT;
         if (h.heartbeat() != null) {
             Duration d = duration(h.heartbeat(), Duration.ofSeconds(1), Duration.ofHours(1), DiagnosticCode.E211);
             ok &= d != null;
             heartbeat = d == null ? heartbeat : d;
         }
-        Duration retry = HandleSubscription.DEFAULT_RETRY;
+        Duration retry = SubscriptionSettings.DEFAULT_RETRY;
         if (h.retry() != null) {
             Duration d = duration(h.retry(), Duration.ZERO, Duration.ofHours(1), DiagnosticCode.E211);
             ok &= d != null;
             retry = d == null ? retry : d;
         }
-        int replay = HandleSubscription.DEFAULT_REPLAY_BUFFER;
+        int replay = SubscriptionSettings.DEFAULT_REPLAY_BUFFER;
         if (h.replayBuffer() != null) {
             Integer n = integer(h.replayBuffer(), null, h.replayBuffer().value().trim(), 0, 10_000);
             ok &= n != null;
@@ -661,7 +662,7 @@ final class StatementCompiler {
         if (!ok || eventId == null) {
             return null;
         }
-        return new HandleSubscription(new HandleSubscription.Settings(user, eventId, customer, tokenKey, nonce, lifetime,
+        return new HandleSubscription(user, eventId, customer, new SubscriptionSettings(tokenKey, nonce, lifetime,
                 originKey, origin, originTimeout, type, transport, heartbeat, retry, replay, forwardBody), h.position());
     }
 
