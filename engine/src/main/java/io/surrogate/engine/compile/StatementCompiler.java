@@ -567,16 +567,8 @@ final class StatementCompiler {
         } else {
             tokenKey = cx.key(token.key().value().trim(), KeyPurpose.TOKEN, token.key().position(), "the token key").orElse(null);
             ok &= tokenKey != null;
-            if (token.nonceSource() != null) {
-                Optional<NonceSource> n = NonceSource.byName(token.nonceSource().value().trim());
-                ok &= n.isPresent();
-                if (n.isEmpty()) {
-                    cx.diagnostics.error(DiagnosticCode.E105, token.nonceSource().position(), "invalid nonce source '" + token.nonceSource().value() + "'",
-                            "expected one of: PORT, CONNECTION, RANDOM");
-                } else {
-                    nonce = n.get();
-                }
-            }
+            nonce = choice(token.nonceSource(), nonce, NonceSource::byName, "nonce source", "PORT, CONNECTION, RANDOM");
+            ok &= nonce != null;
             if (token.lifetime() != null) {
                 Duration d = duration(token.lifetime(), Duration.ofSeconds(1), Duration.ofDays(7), DiagnosticCode.E304);
                 ok &= d != null;
@@ -615,28 +607,11 @@ final class StatementCompiler {
         NamedKey originKey = cx.key(originKeyName, KeyPurpose.HMAC, originKeyAt,
                 h.originKey() == null ? "signing requests to the origin; <origin-key> defaults to 'origin'" : "signing requests to the origin").orElse(null);
         ok &= originKey != null;
-        SubscriptionType type = SubscriptionSettings.DEFAULT_TYPE;
-        if (h.subscriptionType() != null) {
-            Optional<SubscriptionType> t = SubscriptionType.byLabel(h.subscriptionType().value().trim());
-            ok &= t.isPresent();
-            if (t.isEmpty()) {
-                cx.diagnostics.error(DiagnosticCode.E105, h.subscriptionType().position(), "invalid subscription type '" + h.subscriptionType().value() + "'",
-                        "expected one of: one-shot, repeatable, stream");
-            } else {
-                type = t.get();
-            }
-        }
-        Transport transport = SubscriptionSettings.DEFAULT_TRANSPORT;
-        if (h.transport() != null) {
-            Optional<Transport> t = Transport.byLabel(h.transport().value().trim());
-            ok &= t.isPresent();
-            if (t.isEmpty()) {
-                cx.diagnostics.error(DiagnosticCode.E105, h.transport().position(), "invalid transport '" + h.transport().value() + "'",
-                        "expected one of: auto, sse, long-poll, stream");
-            } else {
-                transport = t.get();
-            }
-        }
+        SubscriptionType type = choice(h.subscriptionType(), SubscriptionSettings.DEFAULT_TYPE, SubscriptionType::byLabel,
+                "subscription type", "one-shot, repeatable, stream");
+        Transport transport = choice(h.transport(), SubscriptionSettings.DEFAULT_TRANSPORT, Transport::byLabel,
+                "transport", "auto, sse, long-poll, stream");
+        ok &= type != null && transport != null;
         Duration heartbeat = SubscriptionSettings.DEFAULT_HEARTBEAT;
         if (h.heartbeat() != null) {
             Duration d = duration(h.heartbeat(), Duration.ofSeconds(1), Duration.ofHours(1), DiagnosticCode.E211);
@@ -741,6 +716,18 @@ final class StatementCompiler {
     }
 
     // ---- values ---------------------------------------------------------------------------------
+
+    /** One of a fixed set of words in a child element, or the default when the element is absent; null after an error. */
+    private <T> T choice(TextElement e, T defaultValue, java.util.function.Function<String, Optional<T>> lookup, String what, String expected) {
+        if (e == null) {
+            return defaultValue;
+        }
+        Optional<T> value = lookup.apply(e.value().trim());
+        if (value.isEmpty()) {
+            cx.diagnostics.error(DiagnosticCode.E105, e.position(), "invalid " + what + " '" + e.value() + "'", "expected one of: " + expected);
+        }
+        return value.orElse(null);
+    }
 
     private boolean bool(Located e, String attribute, String text, boolean defaultValue) {
         if (text == null) {
