@@ -15,7 +15,7 @@ import java.util.function.UnaryOperator;
 public final class Transforms {
     /** The names without an argument. */
     public static final List<String> SIMPLE = List.of("lower", "upper", "trim", "url-encode", "url-decode",
-            "base64-encode", "base64-decode", "hex-encode", "sha256");
+            "base64-encode", "base64-decode", "hex-encode", "hex-decode", "sha256");
     /** The names that take an argument after a colon. */
     public static final List<String> WITH_ARGUMENT = List.of("clamp", "hmac");
 
@@ -32,6 +32,7 @@ public final class Transforms {
             case "base64-encode" -> s -> BaseEncoding.base64Url().omitPadding().encode(s.getBytes(StandardCharsets.UTF_8));
             case "base64-decode" -> Transforms::base64Decode;
             case "hex-encode" -> s -> BaseEncoding.base16().lowerCase().encode(s.getBytes(StandardCharsets.UTF_8));
+            case "hex-decode" -> Transforms::hexDecode;
             case "sha256" -> s -> Hashing.sha256().hashString(s, StandardCharsets.UTF_8).toString();
             default -> null;
         };
@@ -69,6 +70,14 @@ public final class Transforms {
         try {
             return new String(BaseEncoding.base64Url().omitPadding().decode(s.replace('+', '-').replace('/', '_').replace("=", "")),
                     StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+    }
+
+    private static String hexDecode(String s) {
+        try {
+            return new String(BaseEncoding.base16().lowerCase().decode(s.toLowerCase(Locale.ROOT)), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             return "";
         }
