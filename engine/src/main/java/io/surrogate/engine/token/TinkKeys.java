@@ -44,12 +44,12 @@ public final class TinkKeys {
     /** Cleartext JSON: for a keyring directory readable only by the edge's user. */
     public static String toJson(KeysetHandle handle) throws GeneralSecurityException {
         register();
-        return TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
+        return TinkJsonProtoKeysetFormat.serializeKeyset(handle, RegistryConfiguration.get(), InsecureSecretKeyAccess.get());
     }
 
     public static KeysetHandle fromJson(String json) throws GeneralSecurityException {
         register();
-        return TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get());
+        return TinkJsonProtoKeysetFormat.parseKeyset(json, RegistryConfiguration.get(), InsecureSecretKeyAccess.get());
     }
 
     /** The raw secret of an hmac key's primary, for handing to the origin ({@code keys export}). */
