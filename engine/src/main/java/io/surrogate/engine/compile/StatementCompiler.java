@@ -523,6 +523,12 @@ final class StatementCompiler {
             }
             return null;
         }
+        String access = ExpressionLanguage.forbiddenAccess(source);
+        if (access != null) {
+            cx.diagnostics.error(DiagnosticCode.E204, at, "forbidden in an expression: property or index access near '" + access + "'",
+                    "expressions see variables as plain values; there are no objects to reach into");
+            return null;
+        }
         Map<String, Integer> slots = new HashMap<>();
         boolean ok = true;
         for (List<String> path : parsed instanceof org.apache.commons.jexl3.JexlScript script ? script.getVariables() : java.util.Set.<List<String>>of()) {

@@ -64,6 +64,44 @@ public final class ExpressionLanguage {
         return STATEMENT_KEYWORD.matcher(STRING_LITERAL.matcher(source).replaceAll("''")).find();
     }
 
+    /**
+     * A property or index access anywhere in the expression ({@code 'abc'.class},
+     * {@code (USER).length}, {@code USER['x']}), which JEXL's features cannot switch off: the
+     * text of the first one, or null. Outside string literals a {@code .} may only stand in a
+     * number and a {@code [} nowhere, since array literals are off too.
+     */
+    public static String forbiddenAccess(String source) {
+        char quote = 0;
+        for (int i = 0; i < source.length(); i++) {
+            char c = source.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"' || c == '`') {
+                quote = c;
+            } else if (c == '[') {
+                return source.substring(i, Math.min(source.length(), i + 12));
+            } else if (c == '.') {
+                boolean digitAfter = i + 1 < source.length() && Character.isDigit(source.charAt(i + 1));
+                int before = i - 1;
+                while (before >= 0 && Character.isDigit(source.charAt(before))) {
+                    before--;
+                }
+                boolean numberBefore = before < 0 || !(Character.isLetter(source.charAt(before)) || source.charAt(before) == '_'
+                        || source.charAt(before) == ')' || source.charAt(before) == '\'' || source.charAt(before) == '"'
+                        || source.charAt(before) == '.' || source.charAt(before) == '?');
+                if (!(digitAfter && numberBefore)) {
+                    int start = Math.max(0, i - 8);
+                    return source.substring(start, Math.min(source.length(), i + 8));
+                }
+            }
+        }
+        return null;
+    }
+
     /** Parses an expression; throws {@link org.apache.commons.jexl3.JexlException} when it is invalid or forbidden. */
     public static JexlExpression parse(String source) {
         return ENGINE.createExpression(source);
