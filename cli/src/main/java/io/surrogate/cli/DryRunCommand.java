@@ -47,8 +47,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "dry-run",
         description = {"Run rules on one request, without a server, and show what the edge would do.",
-                "Shows which rules matched and why (and which did not), the variables, the decision, the token's claims",
-                "and the exact request the edge would send to the origin."},
+                "Shows which rules matched and why (and which did not), the variables, the decision, the token's claims "
+                        + "and the exact request the edge would send to the origin."},
         mixinStandardHelpOptions = true,
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:the rules ran (whatever they decided)", "1:the rules or the request have errors", "2:bad usage"},
@@ -89,10 +89,10 @@ final class DryRunCommand implements Callable<Integer> {
     @Option(names = "--keys", paramLabel = "DIR", description = "Keyring directory; without it throwaway keys are used.")
     Path keys;
 
-    @Option(names = "--edge-id", defaultValue = "edge-1", description = "This edge's id, put in tokens (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--edge-id", paramLabel = "ID", defaultValue = "edge-1", description = "This edge's id, put in tokens (default: ${DEFAULT-VALUE}).")
     String edgeId;
 
-    @Option(names = "--edge-address", defaultValue = "127.0.0.1:8080", description = "This edge's address, put in tokens (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--edge-address", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080", description = "This edge's address, put in tokens (default: ${DEFAULT-VALUE}).")
     String edgeAddress;
 
     @Option(names = "--now", paramLabel = "INSTANT", description = "The time to evaluate at, ISO-8601 (default: now).")

@@ -43,6 +43,8 @@ public final class SurrogateCommand implements Callable<Integer> {
         // Parser messages from the JDK's XML stack are matched in English.
         Locale.setDefault(Locale.ROOT);
         CommandLine cli = new CommandLine(new SurrogateCommand());
+        // Wide enough for the examples' command lines; picocli's default of 80 breaks them mid-path.
+        cli.setUsageHelpWidth(100);
         cli.setOut(out);
         cli.setErr(err);
         // picocli's own 'help' command, given the example every command shows

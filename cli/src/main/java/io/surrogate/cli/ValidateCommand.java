@@ -25,8 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code surrogate validate PATH...}: compile rule sets and report every diagnostic. */
 @Command(name = "validate",
         description = {"Check rule files: every error and warning, as file:line:col with the source line.",
-                "A file is one rule set; a directory with *.xml files is one rule set (files in name order);",
-                "a directory without is searched for such directories, each validated on its own."},
+                "A file is one rule set; a directory with *.xml files is one rule set (its files in name order); "
+                        + "a directory without such files is searched for directories that have them, each validated on its own."},
         mixinStandardHelpOptions = true,
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:no errors (warnings allowed)", "1:errors found", "2:bad usage"},
