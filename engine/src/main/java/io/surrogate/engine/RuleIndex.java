@@ -4,7 +4,6 @@ import io.surrogate.engine.eval.EvaluationContext;
 import io.surrogate.engine.eval.Statement;
 import io.surrogate.engine.match.IndexHint;
 import io.surrogate.engine.match.MatchBlock;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,10 +50,14 @@ final class RuleIndex {
         this.useful = filed > 8;
     }
 
-    /** The statements to run for this request, in document order. */
-    List<Statement> candidates(List<Statement> statements, EvaluationContext ctx) {
+    /**
+     * Runs the statements that can apply to this request, in document order, until one halts
+     * the evaluation. Without a useful index that is all of them.
+     */
+    void run(List<Statement> statements, EvaluationContext ctx) {
         if (!useful) {
-            return statements;
+            scan(statements, ctx);
+            return;
         }
         long[] bits = always.clone();
         for (String s : ctx.segments()) {
@@ -70,16 +73,20 @@ final class RuleIndex {
         }
         // host names never depend on case, and a server may hand the Host header over as sent
         or(bits, hosts.get(foldCase(ctx.request().host())));
-        List<Statement> out = new ArrayList<>();
         for (int w = 0; w < bits.length; w++) {
             long word = bits[w];
-            while (word != 0) {
-                int bit = Long.numberOfTrailingZeros(word);
-                out.add(statements.get(w * 64 + bit));
+            while (word != 0 && !ctx.decision().halted()) {
+                statements.get(w * 64 + Long.numberOfTrailingZeros(word)).run(ctx);
                 word &= word - 1;
             }
         }
-        return out;
+    }
+
+    /** Runs every statement in document order until one halts the evaluation. */
+    static void scan(List<Statement> statements, EvaluationContext ctx) {
+        for (int i = 0, n = statements.size(); i < n && !ctx.decision().halted(); i++) {
+            statements.get(i).run(ctx);
+        }
     }
 
     /**

@@ -38,7 +38,7 @@ public final class RuleSet {
     /** Runs the rules that can apply (found through the index) and returns the decision. */
     public Evaluation evaluate(EdgeRequest request, EdgeEnvironment environment) {
         EvaluationContext ctx = new EvaluationContext(request, environment, variableNames.size(), null);
-        run(index.candidates(statements, ctx), ctx);
+        index.run(statements, ctx);
         return new Evaluation(ctx.decision().build(), variableNames, ctx.variablesView(), null);
     }
 
@@ -46,14 +46,8 @@ public final class RuleSet {
     public Evaluation trace(EdgeRequest request, EdgeEnvironment environment) {
         Trace trace = new Trace();
         EvaluationContext ctx = new EvaluationContext(request, environment, variableNames.size(), trace);
-        run(statements, ctx);
+        RuleIndex.scan(statements, ctx);
         return new Evaluation(ctx.decision().build(), variableNames, ctx.variablesView(), trace);
-    }
-
-    private static void run(List<Statement> statements, EvaluationContext ctx) {
-        for (int i = 0, n = statements.size(); i < n && !ctx.decision().halted(); i++) {
-            statements.get(i).run(ctx);
-        }
     }
 
     public List<Statement> statements() {
