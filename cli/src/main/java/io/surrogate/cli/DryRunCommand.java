@@ -317,7 +317,11 @@ final class DryRunCommand implements Callable<Integer> {
     private Map<String, Object> jsonReport(List<Path> files, RuleSet ruleSet, EdgeRequest request, Evaluation evaluation,
             Subscriptions.Minted minted, OriginRequest originRequest) {
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("rules", Map.of("files", files.stream().map(Path::toString).toList(), "fingerprint", ruleSet.fingerprint()));
+        // LinkedHashMap, not Map.of, everywhere: Map.of's iteration order changes from run to run
+        Map<String, Object> rules = new LinkedHashMap<>();
+        rules.put("files", files.stream().map(Path::toString).toList());
+        rules.put("fingerprint", ruleSet.fingerprint());
+        doc.put("rules", rules);
         Map<String, Object> req = new LinkedHashMap<>();
         req.put("method", request.method());
         req.put("path", request.path());
@@ -361,8 +365,14 @@ final class DryRunCommand implements Callable<Integer> {
             decision.put("status", 404);
         }
         decision.put("responseHeaders", evaluation.decision().responseHeaders().stream().map(h -> List.of(h.name(), h.value())).toList());
-        decision.put("rateLimits", evaluation.decision().rateLimits().stream().map(r -> Map.of("key", r.key(), "limit", r.limit(),
-                "per", Durations.format(r.window()), "status", r.status())).toList());
+        decision.put("rateLimits", evaluation.decision().rateLimits().stream().map(r -> {
+            Map<String, Object> limit = new LinkedHashMap<>();
+            limit.put("key", r.key());
+            limit.put("limit", r.limit());
+            limit.put("per", Durations.format(r.window()));
+            limit.put("status", r.status());
+            return limit;
+        }).toList());
         doc.put("decision", decision);
         if (minted != null) {
             Map<String, Object> token = new LinkedHashMap<>();

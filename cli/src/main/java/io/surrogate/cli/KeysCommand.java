@@ -86,7 +86,7 @@ final class KeysCommand implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", description = "The key's name, as rules write it in <key>.")
         String name;
 
-        @Option(names = "--type", defaultValue = "token", description = "token (AES-256-GCM) or hmac (HMAC-SHA256) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--type", paramLabel = "TYPE", defaultValue = "token", description = "token (AES-256-GCM) or hmac (HMAC-SHA256) (default: ${DEFAULT-VALUE}).")
         String type;
 
         @Option(names = "--force", description = "Replace an existing key (held subscriptions minted with it become invalid).")

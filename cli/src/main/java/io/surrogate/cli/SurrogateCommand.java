@@ -50,6 +50,8 @@ public final class SurrogateCommand implements Callable<Integer> {
         // picocli's own 'help' command, given the example every command shows
         cli.getSubcommands().get("help").getCommandSpec().usageMessage()
                 .footer("", "Examples:", "  surrogate help dry-run", "  surrogate help keys");
+        // every command offers -V; without this, subcommands print an empty line for it
+        inheritVersion(cli, cli.getCommandSpec().version());
         cli.setExitCodeExceptionMapper(e -> EXIT_USAGE);
         cli.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("error: " + ex.getMessage());
@@ -57,5 +59,14 @@ public final class SurrogateCommand implements Callable<Integer> {
             return EXIT_USAGE;
         });
         return cli.execute(args);
+    }
+
+    private static void inheritVersion(CommandLine cli, String[] version) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            if (sub.getCommandSpec().version().length == 0) {
+                sub.getCommandSpec().version(version);
+            }
+            inheritVersion(sub, version);
+        }
     }
 }

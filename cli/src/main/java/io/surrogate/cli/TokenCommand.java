@@ -91,7 +91,7 @@ final class TokenCommand implements Callable<Integer> {
         @Option(names = "--keys", paramLabel = "DIR", required = true, description = "Keyring directory.")
         Path keys;
 
-        @Option(names = "--edge-id", defaultValue = "edge-1", description = "The edge that should have minted it (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--edge-id", paramLabel = "ID", defaultValue = "edge-1", description = "The edge that should have minted it (default: ${DEFAULT-VALUE}).")
         String edgeId;
 
         @Option(names = "--now", paramLabel = "INSTANT", description = "Check expiry at this ISO-8601 instant (default: now).")

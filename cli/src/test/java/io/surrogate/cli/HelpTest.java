@@ -36,4 +36,16 @@ class HelpTest {
         assertThat(r.out()).containsPattern("(?m)^  surrogate " + java.util.regex.Pattern.quote(command) + "\\b.*");
         assertThat(r.err()).isEmpty();
     }
+
+    @ParameterizedTest(name = "surrogate {0} --version")
+    @MethodSource("commands")
+    void versionOnEveryCommandThatOffersIt(String command) {
+        List<String> args = new ArrayList<>(command.isEmpty() ? List.of() : List.of(command.split(" ")));
+        if (command.equals("help")) {
+            return; // picocli's help command has no -V
+        }
+        args.add("--version");
+        Cli.Result r = Cli.run(args.toArray()).expectCode(0);
+        assertThat(r.out()).isEqualTo("surrogate 0.1.0" + System.lineSeparator());
+    }
 }
