@@ -97,7 +97,7 @@ final class ValidateCommand implements Callable<Integer> {
             doc.put("errors", errors);
             doc.put("warnings", warnings);
             doc.put("ruleSets", reports);
-            Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+            Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
             out.println(gson.toJson(doc));
         }
         out.flush();
@@ -117,9 +117,7 @@ final class ValidateCommand implements Callable<Integer> {
         m.put("line", d.position().line());
         m.put("column", d.position().column());
         m.put("message", d.message());
-        if (d.help() != null) {
-            m.put("help", d.help());
-        }
+        m.put("help", d.help());
         return m;
     }
 }
