@@ -56,9 +56,6 @@ class MailRuleTest {
         assertThat(origin.header("X-Event-User")).isEqualTo("B");
         assertThat(origin.header("X-Event-Token")).isEqualTo(minted.token());
         assertThat(origin.header("X-Event-Signature")).matches("t=\\d+;n=[0-9a-f]{32};v1=[0-9a-f]{64}");
-        System.out.println(traced.trace().get().render());
-        System.out.println(rules.canonicalXml());
-        System.out.println(origin.render());
     }
 
     record SingleKey(io.surrogate.engine.token.NamedKey key) implements io.surrogate.engine.token.KeySource {

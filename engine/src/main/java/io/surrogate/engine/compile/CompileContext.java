@@ -196,10 +196,6 @@ final class CompileContext {
 
     // ---- positions -----------------------------------------------------------------------
 
-    SourcePosition at(Located element) {
-        return element.position();
-    }
-
     /** Where {@code needle} first appears at or after {@code from} (a step in an attribute list). */
     SourcePosition find(SourcePosition from, String needle) {
         return source == null ? from : source.find(from, needle);

@@ -55,9 +55,6 @@ public final class Diagnostics {
         return errors;
     }
 
-    public int errorCount() {
-        return (int) all.stream().filter(d -> d.severity() == Severity.ERROR).count();
-    }
 
     /** All diagnostics, by file, then line, then column. */
     public List<Diagnostic> sorted() {
