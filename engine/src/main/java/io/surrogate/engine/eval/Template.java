@@ -27,10 +27,6 @@ public final class Template {
         return slots.length == 0;
     }
 
-    public int[] slots() {
-        return slots.clone();
-    }
-
     public String render(EvaluationContext ctx) {
         if (slots.length == 0) {
             return literals[0];
