@@ -280,14 +280,7 @@ final class DryRunCommand implements Callable<Integer> {
             TokenClaims c = minted.claims();
             out.println();
             out.println("token      X-Event-Token, key '" + ((Decision.Subscribe) decision.outcome()).plan().settings().tokenKey().name() + "', AES-256-GCM");
-            out.println("  edge       " + c.edgeId() + " at " + c.edgeAddress());
-            out.println("  customer   " + c.customer());
-            out.println("  user       " + userOf(c.user()));
-            out.println("  event      " + c.event());
-            out.println("  type       " + c.type());
-            out.println("  nonce      " + c.nonce());
-            out.println("  issued     " + Instant.ofEpochSecond(c.issuedAt()));
-            out.println("  expires    " + Instant.ofEpochSecond(c.expiresAt()));
+            Reports.claims(out, c);
             out.println();
             SubscriptionPlan plan = ((Decision.Subscribe) decision.outcome()).plan();
             out.println("origin request  (to " + plan.settings().origin().orElse("the origin given to 'surrogate serve --origin'") + ")");

@@ -10,6 +10,18 @@ import java.util.Map;
 final class Reports {
     private Reports() {}
 
+    /** A token's claims as dry-run and 'token verify' print them. */
+    static void claims(java.io.PrintWriter out, io.surrogate.engine.token.TokenClaims c) {
+        out.println("  edge       " + c.edgeId() + " at " + c.edgeAddress());
+        out.println("  customer   " + c.customer());
+        out.println("  user       " + DryRunCommand.userOf(c.user()));
+        out.println("  event      " + c.event());
+        out.println("  type       " + c.type());
+        out.println("  nonce      " + c.nonce());
+        out.println("  issued     " + java.time.Instant.ofEpochSecond(c.issuedAt()));
+        out.println("  expires    " + java.time.Instant.ofEpochSecond(c.expiresAt()));
+    }
+
     static Map<String, Object> ruleSet(List<Path> files, CompileResult result) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("files", files.stream().map(Path::toString).toList());

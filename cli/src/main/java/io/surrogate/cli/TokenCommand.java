@@ -116,14 +116,14 @@ final class TokenCommand implements Callable<Integer> {
             try {
                 TokenClaims c = TinkTokenCodec.verify(token, ring, edgeId, at);
                 out.println("valid");
-                print(out, c);
+                Reports.claims(out, c);
                 return 0;
             } catch (TokenException e) {
                 out.println("invalid: " + e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ": " + e.getMessage());
                 if (e.reason() == TokenException.Reason.EXPIRED || e.reason() == TokenException.Reason.FOREIGN_EDGE
                         || e.reason() == TokenException.Reason.NOT_YET_VALID) {
                     try {
-                        print(out, TinkTokenCodec.open(token, ring));
+                        Reports.claims(out, TinkTokenCodec.open(token, ring));
                     } catch (TokenException ignored) {
                         // already reported
                     }
@@ -132,15 +132,5 @@ final class TokenCommand implements Callable<Integer> {
             }
         }
 
-        private static void print(PrintWriter out, TokenClaims c) {
-            out.println("  edge       " + c.edgeId() + " at " + c.edgeAddress());
-            out.println("  customer   " + c.customer());
-            out.println("  user       " + DryRunCommand.userOf(c.user()));
-            out.println("  event      " + c.event());
-            out.println("  type       " + c.type());
-            out.println("  nonce      " + c.nonce());
-            out.println("  issued     " + Instant.ofEpochSecond(c.issuedAt()));
-            out.println("  expires    " + Instant.ofEpochSecond(c.expiresAt()));
-        }
     }
 }

@@ -86,24 +86,15 @@ public final class CanonicalXml {
     }
 
     public static String escapeAttribute(String s) {
-        StringBuilder out = new StringBuilder(s.length() + 8);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '&' -> out.append("&amp;");
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '"' -> out.append("&quot;");
-                case '\t' -> out.append("&#9;");
-                case '\n' -> out.append("&#10;");
-                case '\r' -> out.append("&#13;");
-                default -> out.append(c);
-            }
-        }
-        return out.toString();
+        return escape(s, true);
     }
 
     public static String escapeText(String s) {
+        return escape(s, false);
+    }
+
+    /** Text needs &amp;, &lt;, &gt; and CR escaped; an attribute also quotes and the white space XML would normalise. */
+    private static String escape(String s, boolean attribute) {
         StringBuilder out = new StringBuilder(s.length() + 8);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -112,6 +103,9 @@ public final class CanonicalXml {
                 case '<' -> out.append("&lt;");
                 case '>' -> out.append("&gt;");
                 case '\r' -> out.append("&#13;");
+                case '"' -> out.append(attribute ? "&quot;" : "\"");
+                case '\t' -> out.append(attribute ? "&#9;" : "\t");
+                case '\n' -> out.append(attribute ? "&#10;" : "\n");
                 default -> out.append(c);
             }
         }
