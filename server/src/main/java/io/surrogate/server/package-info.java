@@ -1,6 +1,6 @@
 /**
- * The edge server (Undertow listeners, transports, subscription registry, origin client,
- * delivery intake, hot reload, metrics). Empty until the edge-server issue; the module exists
- * so that the layout and the build are in place.
+ * The edge server on Undertow: the client-side listener that runs the rules and holds clients
+ * (SSE, long-poll, NDJSON stream), the origin-side listener that takes signed deliveries, the
+ * subscription hub, the origin client, hot reload of the rules, and metrics.
  */
 package io.surrogate.server;

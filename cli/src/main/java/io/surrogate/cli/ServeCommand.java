@@ -1,0 +1,176 @@
+package io.surrogate.cli;
+
+import io.surrogate.server.EdgeServer;
+import io.surrogate.server.Logging;
+import io.surrogate.server.ServerConfig;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code surrogate serve}: the edge, until interrupted. */
+@Command(name = "serve",
+        description = {"Run the edge: hold clients for the origin, per the rules.",
+                "Logs go to stderr, one logfmt line each. Stop it with Ctrl-C (SIGINT or SIGTERM): held clients "
+                        + "are closed and the origin is told."},
+        mixinStandardHelpOptions = true,
+        footer = {"", "Examples:",
+                "  surrogate keys generate ywewu238347i3u --keys keys",
+                "  surrogate keys generate origin --type hmac --keys keys",
+                "  surrogate serve --rules sample-rules/mail --origin http://127.0.0.1:8000 --keys keys"})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--rules", required = true, paramLabel = "PATH", description = "A rule file or a directory of them (one rule set).")
+    Path rules;
+
+    @Option(names = "--origin", paramLabel = "URL", description = "The origin, http://HOST:PORT, for rules without an <origin>.")
+    URI origin;
+
+    @Option(names = "--keys", required = true, paramLabel = "DIR", description = "The keyring directory (see 'surrogate keys').")
+    Path keys;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+            description = "The client-side listener (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--origin-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9090",
+            description = "The origin-side listener: /deliver-event, /metrics, /healthz, /readyz, /admin/reload (default: ${DEFAULT-VALUE}).")
+    String originListen;
+
+    @Option(names = "--edge-id", paramLabel = "ID", defaultValue = "edge-1", description = "This edge's id in its tokens (default: ${DEFAULT-VALUE}).")
+    String edgeId;
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT",
+            description = "The origin-side address tokens give for this edge (default: the bound one).")
+    String advertise;
+
+    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "65536", description = "Largest client request body (default: ${DEFAULT-VALUE}).")
+    int maxBody;
+
+    @Option(names = "--max-event-size", paramLabel = "BYTES", defaultValue = "65536", description = "Largest delivery body (default: ${DEFAULT-VALUE}).")
+    int maxEventSize;
+
+    @Option(names = "--max-queued-bytes", paramLabel = "BYTES", defaultValue = "262144",
+            description = "Bytes queued for one slow client before it is disconnected (default: ${DEFAULT-VALUE}).")
+    int maxQueuedBytes;
+
+    @Option(names = "--signature-window", paramLabel = "SECONDS", defaultValue = "300",
+            description = "How far a delivery's signature time may be from the edge's clock (default: ${DEFAULT-VALUE}).")
+    long signatureWindow;
+
+    @Option(names = "--replay-capacity", paramLabel = "N", defaultValue = "1000000",
+            description = "Delivery nonces remembered against replays; when full, deliveries get 503 (default: ${DEFAULT-VALUE}).")
+    int replayCapacity;
+
+    @Option(names = "--max-clients", paramLabel = "N", defaultValue = "0",
+            description = "Client connections before new ones get 503 (default: the open-file limit less 100).")
+    int maxClients;
+
+    @Option(names = "--no-watch", description = "Do not reload the rules when their files change (POST /admin/reload still does).")
+    boolean noWatch;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO", description = "SEVERE, WARNING, INFO, FINE (default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    @Override
+    public Integer call() throws Exception {
+        Level level;
+        try {
+            level = Level.parse(logLevel.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return usage("--log-level: not a level: " + logLevel);
+        }
+        if (!Files.isDirectory(keys)) {
+            return usage("--keys: not a directory: " + keys + " (create one with 'surrogate keys generate NAME --keys " + keys + "')");
+        }
+        if (!Files.exists(rules)) {
+            return usage("--rules: no such file or directory: " + rules);
+        }
+        ServerConfig config;
+        try {
+            config = new ServerConfig(address(listen, "--listen"), address(originListen, "--origin-listen"), Optional.ofNullable(origin),
+                    List.of(rules), keys, edgeId, Optional.ofNullable(advertise), maxBody, maxEventSize, maxQueuedBytes,
+                    Duration.ofSeconds(signatureWindow), replayCapacity, !noWatch, maxClients, Optional.empty());
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+        Logging.install(level, System.err);
+        EdgeServer server;
+        try {
+            server = EdgeServer.start(config);
+        } catch (EdgeServer.StartException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return SurrogateCommand.EXIT_ERRORS;
+        }
+        spec.commandLine().getOut().println("surrogate: clients on http://" + hostPort(server.clientAddress())
+                + ", origin side on http://" + hostPort(server.originAddress()) + "; Ctrl-C stops");
+        awaitShutdown(server);
+        return 0;
+    }
+
+    /** Blocks until SIGINT/SIGTERM, then closes the server. */
+    static void awaitShutdown(AutoCloseable... closeables) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "surrogate-shutdown"));
+        stop.await();
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("surrogate: while stopping: " + e);
+            }
+        }
+        done.countDown();
+    }
+
+    static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    static InetSocketAddress address(String text, String option) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException(option + ": expected HOST:PORT, got " + text);
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": not a port: " + text.substring(colon + 1));
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(option + ": port out of range: " + port);
+        }
+        return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+    }
+
+    private int usage(String message) {
+        spec.commandLine().getErr().println("error: " + message);
+        spec.commandLine().getErr().println("try 'surrogate serve --help'");
+        return SurrogateCommand.EXIT_USAGE;
+    }
+}

@@ -1,0 +1,217 @@
+package io.surrogate.server;
+
+import io.surrogate.engine.token.NamedKey;
+import io.surrogate.engine.token.OriginSignature;
+import io.surrogate.engine.token.TinkTokenCodec;
+import io.surrogate.engine.token.TokenClaims;
+import io.surrogate.engine.token.TokenException;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import io.undertow.util.SameThreadExecutor;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * {@code POST /deliver-event}: the origin's signature, then the edge's token, its expiry and
+ * the replay set, in that order; only then is the event written to the held client(s). Each
+ * refusal has its own status and a one-word body the origin can act on.
+ */
+final class DeliveryHandler implements HttpHandler {
+    private static final Logger LOG = Logger.getLogger("surrogate.delivery");
+    static final String PATH = "/deliver-event";
+    static final HttpString X_EVENT_ID = new HttpString("X-Event-Id");
+    static final HttpString X_EVENT_USER = new HttpString("X-Event-User");
+    static final HttpString X_EVENT_TOKEN = new HttpString("X-Event-Token");
+    static final HttpString X_EVENT_SIGNATURE = new HttpString("X-Event-Signature");
+    static final HttpString X_EVENT_EDGE = new HttpString("X-Event-Edge");
+    private static final String DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8";
+
+    private final LiveRules rules;
+    private final Hub hub;
+    private final ServerMetrics metrics;
+    private final ReplayGuard replays;
+    private final String edgeId;
+    private final InstantSource clock;
+    private final long windowSeconds;
+    private final int maxEventSize;
+
+    DeliveryHandler(LiveRules rules, Hub hub, ServerMetrics metrics, ReplayGuard replays, String edgeId, InstantSource clock,
+            long windowSeconds, int maxEventSize) {
+        this.rules = rules;
+        this.hub = hub;
+        this.metrics = metrics;
+        this.replays = replays;
+        this.edgeId = edgeId;
+        this.clock = clock;
+        this.windowSeconds = windowSeconds;
+        this.maxEventSize = maxEventSize;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        if (!exchange.getRequestMethod().equals(Methods.POST)) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
+            refuse(exchange, 405, "method-not-allowed", "deliveries are POSTed");
+            return;
+        }
+        exchange.setMaxEntitySize(maxEventSize);
+        exchange.getRequestReceiver().receiveFullBytes(
+                (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> deliver(ex, body)),
+                (ex, error) -> {
+                    exchange.setPersistent(false);
+                    if (error instanceof RequestTooBigException) {
+                        refuse(ex, 413, "too-large", "event bodies are at most " + maxEventSize + " bytes");
+                    } else {
+                        refuse(ex, 400, "malformed", "unreadable body");
+                    }
+                });
+    }
+
+    private void deliver(HttpServerExchange exchange, byte[] body) {
+        String id = single(exchange, X_EVENT_ID);
+        String user = single(exchange, X_EVENT_USER);
+        String token = single(exchange, X_EVENT_TOKEN);
+        String signature = single(exchange, X_EVENT_SIGNATURE);
+        if (id == null || signature == null || id.isEmpty() || user == MULTIPLE || token == MULTIPLE) {
+            refuse(exchange, 400, "malformed", "X-Event-Id and X-Event-Signature are required, each header at most once");
+            return;
+        }
+        user = user == null ? "" : user;
+        token = token == null ? "" : token;
+        if (!user.isEmpty() && token.isEmpty()) {
+            refuse(exchange, 400, "malformed", "a delivery to a user needs its X-Event-Token");
+            return;
+        }
+        Instant now = clock.instant();
+        LiveRules.Generation generation = rules.current();
+
+        // 1. the origin's signature, with whichever origin key verifies it
+        OriginSignature.Signed signed = new OriginSignature.Signed("POST", exchange.getRequestURI(), id, user, token, body);
+        NamedKey key = null;
+        OriginSignature.Check check = OriginSignature.Check.BAD_SIGNATURE;
+        for (NamedKey candidate : generation.originKeys()) {
+            check = OriginSignature.verify(signature, signed, candidate, now, windowSeconds);
+            if (check == OriginSignature.Check.VALID) {
+                key = candidate;
+                break;
+            }
+            if (check != OriginSignature.Check.BAD_SIGNATURE) {
+                break;
+            }
+        }
+        if (key == null) {
+            if (check == OriginSignature.Check.STALE) {
+                refuse(exchange, 401, "stale-signature", "the signature's timestamp is more than " + windowSeconds + " s from the edge's clock");
+            } else {
+                refuse(exchange, 401, "bad-signature", check == OriginSignature.Check.MALFORMED
+                        ? "X-Event-Signature is not t=..;n=..;v1=.." : "the signature does not verify");
+            }
+            return;
+        }
+
+        // 2. the edge's token: authentic, this edge's, for this event and user; 3. not expired
+        if (!token.isEmpty()) {
+            TokenClaims claims;
+            try {
+                claims = TinkTokenCodec.open(token, generation.keys());
+            } catch (TokenException e) {
+                refuse(exchange, 403, "bad-token", e.getMessage());
+                return;
+            }
+            if (!claims.edgeId().equals(edgeId)) {
+                exchange.getResponseHeaders().put(X_EVENT_EDGE, claims.edgeAddress());
+                refuse(exchange, 421, "foreign-token", "the token belongs to edge " + claims.edgeId());
+                return;
+            }
+            if (!Hub.eventIdAsSent(claims.event()).equals(id) || !user.isEmpty() && !Hub.eventIdAsSent(claims.user()).equals(user)) {
+                refuse(exchange, 403, "bad-token", "the token is for another event or user");
+                return;
+            }
+            if (claims.expiredAt(now)) {
+                refuse(exchange, 410, "expired-token", "the token expired at " + Instant.ofEpochSecond(claims.expiresAt()));
+                return;
+            }
+            if (claims.issuedAt() > now.getEpochSecond() + TinkTokenCodec.CLOCK_SKEW_SECONDS) {
+                refuse(exchange, 403, "bad-token", "the token is issued in the future");
+                return;
+            }
+        }
+
+        // 4. replay
+        OriginSignature.Header header = OriginSignature.Header.parse(signature).orElseThrow();
+        ReplayGuard.Result replay = replays.check(header.nonce(), header.timestamp(), now.getEpochSecond());
+        if (replay == ReplayGuard.Result.REPLAY) {
+            refuse(exchange, 409, "replay", "this signature's nonce was already used");
+            return;
+        }
+        if (replay == ReplayGuard.Result.FULL) {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+            refuse(exchange, 503, "replay-set-full", "too many deliveries in the signature window; retry");
+            return;
+        }
+
+        // 5. the held client(s)
+        String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        EventFrame frame = new EventFrame(id, body, contentType == null ? DEFAULT_CONTENT_TYPE : contentType);
+        int delivered = 0;
+        int queued = 0;
+        if (!user.isEmpty()) {
+            Subscription sub = hub.byToken(token);
+            if (sub != null && !sub.plan.settings().originKey().name().equals(key.name())) {
+                refuse(exchange, 403, "bad-token", "the token's subscription takes deliveries signed with another origin key");
+                return;
+            }
+            Subscription.Outcome o = sub == null ? Subscription.Outcome.GONE : hub.deliver(sub, frame);
+            delivered = o == Subscription.Outcome.DELIVERED ? 1 : 0;
+            queued = o == Subscription.Outcome.QUEUED ? 1 : 0;
+        } else {
+            Set<Subscription> subs = hub.byEvent(Hub.eventKey(key.name(), id));
+            for (Subscription sub : subs) {
+                Subscription.Outcome o = hub.deliver(sub, frame);
+                if (o == Subscription.Outcome.DELIVERED) {
+                    delivered++;
+                } else if (o == Subscription.Outcome.QUEUED) {
+                    queued++;
+                }
+            }
+        }
+        if (delivered > 0) {
+            answer(exchange, 200, "delivered", delivered + (queued > 0 ? "\nqueued " + queued : ""));
+        } else if (queued > 0) {
+            answer(exchange, 202, "queued", queued + "");
+        } else {
+            answer(exchange, 404, "no-subscriber", "nobody waits for this on this edge; forget the token");
+        }
+    }
+
+    private static final String MULTIPLE = new String("multiple");
+
+    /** The header's only value; null if absent, {@link #MULTIPLE} if repeated. */
+    private static String single(HttpServerExchange exchange, HttpString name) {
+        HeaderValues v = exchange.getRequestHeaders().get(name);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        return v.size() == 1 ? v.getFirst() : MULTIPLE;
+    }
+
+    private void answer(HttpServerExchange exchange, int status, String word, String detail) {
+        metrics.delivery(word);
+        LOG.fine(() -> "event=delivery result=" + word + " detail=" + detail.replace('\n', ' '));
+        ClientHandler.text(exchange, status, word + "\n" + detail + "\n");
+    }
+
+    private void refuse(HttpServerExchange exchange, int status, String word, String detail) {
+        metrics.delivery(word);
+        LOG.info(() -> "event=delivery-refused status=" + status + " result=" + word + " from="
+                + exchange.getSourceAddress().getAddress().getHostAddress() + " detail=\"" + detail + "\"");
+        ClientHandler.text(exchange, status, word + "\n" + detail + "\n");
+    }
+}

@@ -1,0 +1,82 @@
+package io.surrogate.server;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One delivered event, encoded once for every client that receives it: the SSE body (its
+ * {@code data:} lines), the NDJSON tail, and the raw bytes for long-poll. Only the id line
+ * differs between clients, so a fan-out to N clients encodes the event once and writes N
+ * views of the same bytes.
+ */
+final class EventFrame {
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+
+    private final String eventId;
+    private final byte[] data;
+    private final String contentType;
+    private volatile ByteBuffer sse;
+    private volatile ByteBuffer ndjsonTail;
+
+    EventFrame(String eventId, byte[] data, String contentType) {
+        this.eventId = eventId;
+        this.data = data;
+        this.contentType = contentType;
+    }
+
+    String contentType() {
+        return contentType;
+    }
+
+    int size() {
+        return data.length;
+    }
+
+    /** The raw event, for a long-poll answer; a view that the caller may consume. */
+    ByteBuffer raw() {
+        return ByteBuffer.wrap(data).asReadOnlyBuffer();
+    }
+
+    /** {@code data: LINE\n} per line of the event (split on CRLF, CR or LF), then the blank line. */
+    ByteBuffer sse() {
+        ByteBuffer b = sse;
+        if (b == null) {
+            b = ByteBuffer.wrap(encodeSse(data)).asReadOnlyBuffer();
+            sse = b;
+        }
+        return b.duplicate();
+    }
+
+    /** The part of the NDJSON line after the id: {@code ","event":"..","data":".."}\n}. */
+    ByteBuffer ndjsonTail() {
+        ByteBuffer b = ndjsonTail;
+        if (b == null) {
+            String tail = "\",\"event\":\"" + Json.escape(eventId) + "\",\"data\":\""
+                    + Json.escape(new String(data, StandardCharsets.UTF_8)) + "\"}\n";
+            b = ByteBuffer.wrap(tail.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
+            ndjsonTail = b;
+        }
+        return b.duplicate();
+    }
+
+    static byte[] encodeSse(byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 16);
+        int start = 0;
+        int i = 0;
+        while (i <= data.length) {
+            if (i == data.length || data[i] == '\n' || data[i] == '\r') {
+                out.write(DATA, 0, DATA.length);
+                out.write(data, start, i - start);
+                out.write('\n');
+                if (i < data.length && data[i] == '\r' && i + 1 < data.length && data[i + 1] == '\n') {
+                    i++;
+                }
+                start = i + 1;
+            }
+            i++;
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+}

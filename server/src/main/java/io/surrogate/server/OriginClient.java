@@ -1,0 +1,105 @@
+package io.surrogate.server;
+
+import io.surrogate.engine.Decision;
+import io.surrogate.engine.OriginRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends the engine's signed requests to the origin without blocking anyone: the JDK's
+ * asynchronous HTTP client, a per-request timeout, and the answer (or the failure) as a
+ * future. The JDK client is enough here: HTTP/1.1 with keep-alive, non-blocking, no extra
+ * library; it sets Host and Content-Length itself, which the signature does not cover.
+ */
+final class OriginClient implements AutoCloseable {
+    /** What the origin said, or how reaching it failed. */
+    record Answer(int status, String contentType, byte[] body, Failure failure) {
+        boolean accepted() {
+            return failure == null && status == 202;
+        }
+    }
+
+    enum Failure { REFUSED, TIMEOUT }
+
+    private static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length", "connection");
+
+    private final ExecutorService executor;
+    private final HttpClient client;
+    private final Optional<URI> defaultOrigin;
+
+    OriginClient(Optional<URI> defaultOrigin) {
+        this.defaultOrigin = defaultOrigin;
+        this.executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "surrogate-origin-client");
+            t.setDaemon(true);
+            return t;
+        });
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+    }
+
+    /** The URL a request goes to: the rule's origin, or the server's. Empty when neither is set. */
+    Optional<URI> target(OriginRequest request) {
+        Optional<URI> base = request.origin().map(URI::create).or(() -> defaultOrigin);
+        return base.map(b -> {
+            String root = b.getScheme() + "://" + b.getRawAuthority();
+            return URI.create(root + request.path());
+        });
+    }
+
+    CompletableFuture<Answer> send(URI uri, OriginRequest request, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
+                .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()));
+        for (Decision.HeaderField h : request.headers()) {
+            if (!SET_BY_CLIENT.contains(h.name().toLowerCase(java.util.Locale.ROOT))) {
+                b.header(h.name(), h.value());
+            }
+        }
+        return client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
+                .handle((response, error) -> {
+                    if (error == null) {
+                        return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(null),
+                                response.body(), null);
+                    }
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    boolean timedOut = cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException);
+                    return new Answer(0, null, new byte[0], timedOut ? Failure.TIMEOUT : Failure.REFUSED);
+                });
+    }
+
+    static String describe(Answer a) {
+        if (a.failure() == Failure.TIMEOUT) {
+            return "no answer in time";
+        }
+        if (a.failure() == Failure.REFUSED) {
+            return "unreachable";
+        }
+        return "answered " + a.status();
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

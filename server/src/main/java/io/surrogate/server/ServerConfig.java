@@ -1,0 +1,106 @@
+package io.surrogate.server;
+
+import io.undertow.server.HttpHandler;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How an edge runs: where it listens, which rules and keys it uses, who its origin is, and the
+ * bounds that keep one bad client or origin from hurting the rest.
+ *
+ * @param clientListen the public listener (subscriptions); port 0 picks a free port
+ * @param originListen the origin-side listener ({@code /deliver-event}, metrics, health, reload)
+ * @param origin the origin's base URL ({@code http://host:port}), used where a rule names none
+ * @param rules rule files or directories; one rule set
+ * @param keys the keyring directory
+ * @param edgeId this edge's id, written into every token it mints
+ * @param advertisedAddress the address tokens give for this edge's origin side; empty: the bound one
+ * @param maxBody the largest client request body read, in bytes
+ * @param maxEventSize the largest delivery body, in bytes
+ * @param maxQueuedBytes the most bytes queued for one slow client before it is disconnected
+ * @param signatureWindow how far a delivery's signature timestamp may be from the edge's clock
+ * @param replayCapacity how many delivery nonces the replay set remembers at most
+ * @param watchRules reload the rules when their files change
+ * @param maxClients the most client connections held; 0: derived from the open-file limit
+ * @param fallback answers client requests that no rule matched (the demo's page); empty: 404
+ */
+public record ServerConfig(
+        InetSocketAddress clientListen,
+        InetSocketAddress originListen,
+        Optional<URI> origin,
+        List<Path> rules,
+        Path keys,
+        String edgeId,
+        Optional<String> advertisedAddress,
+        int maxBody,
+        int maxEventSize,
+        int maxQueuedBytes,
+        Duration signatureWindow,
+        int replayCapacity,
+        boolean watchRules,
+        int maxClients,
+        Optional<HttpHandler> fallback) {
+
+    public static final int DEFAULT_MAX_BODY = 64 * 1024;
+    public static final int DEFAULT_MAX_EVENT_SIZE = 64 * 1024;
+    public static final int DEFAULT_MAX_QUEUED_BYTES = 256 * 1024;
+    public static final Duration DEFAULT_SIGNATURE_WINDOW = Duration.ofMinutes(5);
+    public static final int DEFAULT_REPLAY_CAPACITY = 1_000_000;
+
+    public ServerConfig {
+        Objects.requireNonNull(clientListen, "clientListen");
+        Objects.requireNonNull(originListen, "originListen");
+        Objects.requireNonNull(keys, "keys");
+        rules = List.copyOf(rules);
+        if (rules.isEmpty()) {
+            throw new IllegalArgumentException("no rule files given");
+        }
+        origin.ifPresent(ServerConfig::checkOrigin);
+    }
+
+    /** Loopback listeners on free ports and the defaults: what tests and the demo start from. */
+    public static ServerConfig loopback(List<Path> rules, Path keys, Optional<URI> origin) {
+        return new ServerConfig(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), origin, rules, keys,
+                "edge-1", Optional.empty(), DEFAULT_MAX_BODY, DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_QUEUED_BYTES,
+                DEFAULT_SIGNATURE_WINDOW, DEFAULT_REPLAY_CAPACITY, true, 0, Optional.empty());
+    }
+
+    public ServerConfig withFallback(HttpHandler handler) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, Optional.of(handler));
+    }
+
+    public ServerConfig withMaxClients(int clients) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback);
+    }
+
+    public ServerConfig withMaxQueuedBytes(int bytes) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback);
+    }
+
+    public ServerConfig withReplayCapacity(int capacity) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback);
+    }
+
+    /** The origin is a base URL without a path: the protocol paths are signed as sent. */
+    static void checkOrigin(URI uri) {
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+            throw new IllegalArgumentException("origin must be an http:// or https:// URL: " + uri);
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("origin has no host: " + uri);
+        }
+        String path = uri.getRawPath();
+        if (path != null && !path.isEmpty() && !path.equals("/") || uri.getRawQuery() != null) {
+            throw new IllegalArgumentException("origin must be http://HOST:PORT without a path or query: " + uri);
+        }
+    }
+}
