@@ -199,7 +199,7 @@ public final class SampleOrigin implements AutoCloseable {
 
     /** A correctly signed {@code POST /deliver-event} to the edge, for {@link #send} or to spoil first. */
     public Outgoing outgoing(String token, String eventId, String user, byte[] body) {
-        String base = edge().getRawPath() == null ? "" : edge().getRawPath();
+        String base = edge().getRawPath();
         String path = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + DELIVER_PATH;
         return new Outgoing("POST", path, eventId, user, token, body, null, TEXT,
                 clock.instant().getEpochSecond(), JdkSignature.newNonce(), secret, null);

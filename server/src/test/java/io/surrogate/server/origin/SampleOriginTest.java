@@ -371,9 +371,10 @@ class SampleOriginTest {
     }
 
     @Test
-    void closeLeavesNoThreadBehind() {
+    void closeLeavesNoThreadBehind() throws Exception {
         origin.startMailTimer(Duration.ofMillis(10));
         origin.close();
+        new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), secret, null).close();
 
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("sample-origin") && t.isAlive());
     }
