@@ -1,0 +1,60 @@
+package io.surrogate.server.origin;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One request the sample origin received, as it arrived: method, raw path, every header
+ * (names case-insensitive), body, when, and the verdict on its {@code X-Event-Signature}.
+ */
+public record Received(String method, String path, Map<String, List<String>> headers, byte[] body, Instant receivedAt,
+        JdkSignature.Check signature) {
+
+    public Received {
+        SortedMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.forEach((name, values) -> copy.put(name, List.copyOf(values)));
+        headers = Collections.unmodifiableSortedMap(copy);
+        body = body.clone();
+    }
+
+    @Override
+    public byte[] body() {
+        return body.clone();
+    }
+
+    public String bodyText() {
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    /** The first value of a header, or null when absent. */
+    public String header(String name) {
+        List<String> values = headers.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    public String eventId() {
+        return header("X-Event-Id");
+    }
+
+    public String user() {
+        return header("X-Event-User");
+    }
+
+    public String token() {
+        return header("X-Event-Token");
+    }
+
+    public boolean signatureVerified() {
+        return signature == JdkSignature.Check.VALID;
+    }
+
+    @Override
+    public String toString() {
+        return method + " " + path + " id=" + eventId() + " user=" + user() + " signature=" + signature;
+    }
+}
