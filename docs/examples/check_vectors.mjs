@@ -18,8 +18,11 @@ import { fileURLToPath } from 'node:url';
 // and '%' itself, becomes %XX (upper-case hex); every other byte is kept.
 function escapeHeaderValue(value) {
   let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    if (byte >= 0x20 && byte <= 0x7e && byte !== 0x25) {
+  const bytes = Buffer.from(value, 'utf8');
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    const endSpace = byte === 0x20 && (i === 0 || i === bytes.length - 1);
+    if (byte >= 0x20 && byte <= 0x7e && byte !== 0x25 && !endSpace) {
       out += String.fromCharCode(byte);
     } else {
       out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');

@@ -21,10 +21,13 @@ import sys
 
 def escape_header_value(value):
     """X-Event-Id and X-Event-User as the edge sends them: every UTF-8 byte outside
-    0x20..0x7E, and '%' itself, becomes %XX (upper-case hex); every other byte is kept."""
+    0x20..0x7E, '%' itself, and a space at either end become %XX (upper-case hex); every
+    other byte is kept."""
     out = []
-    for byte in value.encode("utf-8"):
-        if 0x20 <= byte <= 0x7E and byte != 0x25:
+    data = value.encode("utf-8")
+    for i, byte in enumerate(data):
+        end_space = byte == 0x20 and (i == 0 or i == len(data) - 1)
+        if 0x20 <= byte <= 0x7E and byte != 0x25 and not end_space:
             out.append(chr(byte))
         else:
             out.append("%{:02X}".format(byte))

@@ -37,9 +37,10 @@ DELIVER_PATH = "/deliver-event"
 
 
 def escape_header_value(value):
-    """Every UTF-8 byte outside 0x20..0x7E, and '%', becomes %XX; the rest is kept."""
-    return "".join(chr(b) if 0x20 <= b <= 0x7E and b != 0x25 else "%{:02X}".format(b)
-                   for b in value.encode("utf-8"))
+    """Every UTF-8 byte outside 0x20..0x7E, '%', and a space at either end become %XX."""
+    data = value.encode("utf-8")
+    return "".join(chr(b) if 0x20 <= b <= 0x7E and b != 0x25 and not (b == 0x20 and i in (0, len(data) - 1))
+                   else "%{:02X}".format(b) for i, b in enumerate(data))
 
 
 def signature_header(secret, path, event_id, user, token, body, timestamp, nonce):

@@ -12,9 +12,9 @@ public final class Escaping {
     private Escaping() {}
 
     /**
-     * For an HTTP header value: bytes outside visible ASCII and space, and '%' itself, are
-     * percent-encoded as UTF-8 ({@code "B\r\nX: y"} becomes {@code "B%0D%0AX: y"}), so the
-     * value stays one line and the receiver can decode it exactly.
+     * For an HTTP header value: bytes outside visible ASCII and space, '%' itself, and a space
+     * at either end (HTTP trims those) are percent-encoded as UTF-8 ({@code "B\r\nX: y"}
+     * becomes {@code "B%0D%0AX: y"}), so the value stays one line and arrives exactly as signed.
      */
     public static String headerValue(String value) {
         if (isPlainHeaderValue(value)) {
@@ -47,6 +47,9 @@ public final class Escaping {
     }
 
     private static boolean isPlainHeaderValue(String value) {
+        if (!value.isEmpty() && (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ')) {
+            return false;
+        }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c < 0x20 || c > 0x7E || c == '%') {
@@ -59,11 +62,11 @@ public final class Escaping {
     private static String percentEncode(String value, boolean url) {
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder(bytes.length + 16);
-        for (byte b : bytes) {
-            int c = b & 0xFF;
+        for (int i = 0; i < bytes.length; i++) {
+            int c = bytes[i] & 0xFF;
             boolean keep = url
                     ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~'
-                    : c >= 0x20 && c <= 0x7E && c != '%';
+                    : c > 0x20 && c <= 0x7E && c != '%' || c == ' ' && i > 0 && i < bytes.length - 1;
             if (keep) {
                 out.append((char) c);
             } else {

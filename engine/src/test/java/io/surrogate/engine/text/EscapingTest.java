@@ -58,6 +58,10 @@ class EscapingTest {
         assertThat(Escaping.headerValue("B\r\nX: y")).isEqualTo("B%0D%0AX: y");
         assertThat(Escaping.headerValue("100%")).isEqualTo("100%25");
         assertThat(Escaping.headerValue("plain value")).isEqualTo("plain value");
+        // HTTP trims spaces at either end of a header value: they would not arrive as signed
+        assertThat(Escaping.headerValue(" B ")).isEqualTo("%20B%20");
+        assertThat(Escaping.headerValue(" ")).isEqualTo("%20");
+        assertThat(Escaping.headerValue("a b")).isEqualTo("a b");
         assertThat(Escaping.headerValue("é")).isEqualTo("%C3%A9");
         assertThat(Escaping.sseField("a\r\nb\0c")).isEqualTo("abc");
         assertThat(Escaping.urlComponent("a b/c~")).isEqualTo("a%20b%2Fc~");
