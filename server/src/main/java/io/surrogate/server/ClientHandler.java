@@ -36,6 +36,8 @@ final class ClientHandler implements HttpHandler {
     private static final Logger LOG = Logger.getLogger("surrogate.client");
     static final HttpString LAST_EVENT_ID = new HttpString("Last-Event-ID");
     static final HttpString X_EVENT_STREAM = new HttpString("X-Event-Stream");
+    /** The body this handler read, for the fallback handler (the request channel is spent by then). */
+    static final io.undertow.util.AttachmentKey<byte[]> BODY = io.undertow.util.AttachmentKey.create(byte[].class);
 
     private final LiveRules rules;
     private final Hub hub;
@@ -112,6 +114,7 @@ final class ClientHandler implements HttpHandler {
                 }
                 exchange.getResponseSender().send(r.body());
             } else if (fallback.isPresent()) {
+                exchange.putAttachment(BODY, body);
                 fallback.get().handleRequest(exchange);
             } else {
                 text(exchange, StatusCodes.NOT_FOUND, "no rule matched this request\n");

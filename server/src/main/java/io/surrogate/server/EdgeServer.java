@@ -118,6 +118,12 @@ public final class EdgeServer implements AutoCloseable {
         return new EdgeServer(config);
     }
 
+    /** For a fallback handler: the request body the edge already read (empty if none). */
+    public static byte[] requestBody(io.undertow.server.HttpServerExchange exchange) {
+        byte[] body = exchange.getAttachment(ClientHandler.BODY);
+        return body == null ? new byte[0] : body;
+    }
+
     public InetSocketAddress clientAddress() {
         return clientAddress;
     }

@@ -1,0 +1,124 @@
+package io.surrogate.server.demo;
+
+import io.surrogate.engine.token.KeyPurpose;
+import io.surrogate.engine.token.Keyring;
+import io.surrogate.engine.token.NamedKey;
+import io.surrogate.engine.token.TinkKeys;
+import io.surrogate.server.EdgeServer;
+import io.surrogate.server.ServerConfig;
+import io.surrogate.server.origin.SampleOrigin;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * {@code surrogate demo}: the edge with the mail rules of the design (the talk's own rule
+ * file), a sample origin that accepts every subscription and sends "You've got mail!" on a
+ * timer and on a button, and the page that subscribes. Keys are generated fresh into a
+ * private temporary directory and deleted on close; everything listens on loopback.
+ */
+public final class Demo implements AutoCloseable {
+    /** The token key the mail rules name, and the origin key they use by default. */
+    static final String TOKEN_KEY = "ywewu238347i3u";
+    static final String ORIGIN_KEY = "origin";
+
+    private final Path work;
+    private final SampleOrigin origin;
+    private final EdgeServer edge;
+    private final DemoSite site;
+
+    private Demo(Path work, SampleOrigin origin, EdgeServer edge, DemoSite site) {
+        this.site = site;
+        this.work = work;
+        this.origin = origin;
+        this.edge = edge;
+    }
+
+    /**
+     * Starts the demo with the page on {@code port} of 127.0.0.1 (0: any free port) and mail
+     * sent every {@code period}.
+     */
+    public static Demo start(int port, Duration period) throws IOException, EdgeServer.StartException {
+        Path work = Files.createTempDirectory("surrogate-demo-");
+        SampleOrigin origin = null;
+        try {
+            Path keys = Files.createDirectory(work.resolve("keys"));
+            Path rules = Files.createDirectory(work.resolve("rules"));
+            try (InputStream in = Demo.class.getResourceAsStream("mail.xml")) {
+                if (in == null) {
+                    throw new IOException("the demo's mail.xml is missing from the jar");
+                }
+                Files.copy(in, rules.resolve("mail.xml"));
+            }
+            Keyring.write(keys, TOKEN_KEY, TinkKeys.generate(KeyPurpose.TOKEN));
+            Keyring.write(keys, ORIGIN_KEY, TinkKeys.generate(KeyPurpose.HMAC));
+            NamedKey originKey = Keyring.open(keys).find(ORIGIN_KEY).orElseThrow();
+            origin = new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), TinkKeys.hmacSecret(originKey), null).start();
+            DemoSite site = new DemoSite(origin);
+            ServerConfig loopback = ServerConfig.loopback(List.of(rules), keys, Optional.of(origin.baseUri()));
+            ServerConfig config = new ServerConfig(new InetSocketAddress("127.0.0.1", port), loopback.originListen(), loopback.origin(),
+                    loopback.rules(), keys, "demo-edge", Optional.empty(), loopback.maxBody(), loopback.maxEventSize(),
+                    loopback.maxQueuedBytes(), loopback.signatureWindow(), loopback.replayCapacity(), false, 0, Optional.of(site));
+            EdgeServer edge = EdgeServer.start(config);
+            InetSocketAddress originSide = edge.originAddress();
+            origin.setEdge(URI.create("http://" + originSide.getHostString() + ":" + originSide.getPort()));
+            origin.startMailTimer(period);
+            return new Demo(work, origin, edge, site);
+        } catch (IOException | EdgeServer.StartException | RuntimeException e) {
+            if (origin != null) {
+                origin.close();
+            }
+            delete(work);
+            throw e;
+        } catch (GeneralSecurityException e) {
+            if (origin != null) {
+                origin.close();
+            }
+            delete(work);
+            throw new IOException("Tink cannot generate the demo's keys", e);
+        }
+    }
+
+    /** The page to open. */
+    public URI page() {
+        InetSocketAddress a = edge.clientAddress();
+        return URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/");
+    }
+
+    public EdgeServer edge() {
+        return edge;
+    }
+
+    public SampleOrigin origin() {
+        return origin;
+    }
+
+    @Override
+    public void close() {
+        origin.stopMailTimer();
+        edge.close();
+        site.close();
+        origin.close();
+        delete(work);
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the demo's temporary directory " + dir, e);
+        }
+    }
+}

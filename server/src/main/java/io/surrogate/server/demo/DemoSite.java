@@ -1,0 +1,105 @@
+package io.surrogate.server.demo;
+
+import io.surrogate.engine.request.FormCodec;
+import io.surrogate.engine.text.Escaping;
+import io.surrogate.server.EdgeServer;
+import io.surrogate.server.origin.Delivery;
+import io.surrogate.server.origin.SampleOrigin;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the demo's edge answers when no rule matched: the page at {@code /}, and
+ * {@code POST /demo/send}, which asks the sample origin to deliver mail to the user now.
+ * The origin's delivery is a blocking HTTP call, so it runs on its own thread, never on the
+ * IO thread.
+ */
+final class DemoSite implements HttpHandler {
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+    private final SampleOrigin origin;
+    private final byte[] page;
+    private final AtomicInteger sent = new AtomicInteger();
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "surrogate-demo-send");
+        t.setDaemon(true);
+        return t;
+    });
+
+    DemoSite(SampleOrigin origin) {
+        this.origin = origin;
+        try (InputStream in = DemoSite.class.getResourceAsStream("index.html")) {
+            if (in == null) {
+                throw new IllegalStateException("the demo page is missing from the jar");
+            }
+            this.page = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void close() {
+        sender.shutdownNow();
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        String path = exchange.getRequestPath();
+        if (path.equals("/") && (exchange.getRequestMethod().equals(Methods.GET) || exchange.getRequestMethod().equals(Methods.HEAD))) {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
+            exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+            exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(page));
+        } else if (path.equals("/demo/send") && exchange.getRequestMethod().equals(Methods.POST)) {
+            send(exchange);
+        } else {
+            exchange.setStatusCode(404);
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
+            exchange.getResponseSender().send("no rule matched, and the demo has no page here\n");
+        }
+    }
+
+    /** The form's user and event id, escaped as the edge sent them to the origin; delivered off the IO thread. */
+    private void send(HttpServerExchange exchange) {
+        String form = new String(EdgeServer.requestBody(exchange), StandardCharsets.UTF_8);
+        String user = Escaping.headerValue(field(form, "user"));
+        String event = Escaping.headerValue(field(form, "id"));
+        String text = "You've got mail! (#" + sent.incrementAndGet() + " at " + LocalTime.now().format(CLOCK) + ", sent now)";
+        CompletableFuture.supplyAsync(() -> origin.deliverTo(event, user, text.getBytes(StandardCharsets.UTF_8)), sender)
+                .whenComplete((results, error) -> exchange.getIoThread().execute(() -> answer(exchange, results, error)));
+    }
+
+    private static void answer(HttpServerExchange exchange, List<Delivery> results, Throwable error) {
+        String text;
+        if (error != null) {
+            text = "the origin could not deliver: " + error.getMessage();
+        } else if (results.isEmpty()) {
+            text = "the origin has no subscription of that user to that event: subscribe first";
+        } else {
+            StringBuilder b = new StringBuilder("the origin delivered to ").append(results.size()).append(" token(s): ");
+            for (int i = 0; i < results.size(); i++) {
+                b.append(i == 0 ? "" : ", ").append(results.get(i).status()).append(' ').append(results.get(i).word());
+            }
+            text = b.toString();
+        }
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send("{\"text\":\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}\n");
+    }
+
+    private static String field(String form, String name) {
+        String v = FormCodec.field(form, name);
+        return v == null ? "" : v;
+    }
+}
