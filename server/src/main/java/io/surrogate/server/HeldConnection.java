@@ -189,6 +189,10 @@ final class HeldConnection {
         if (released) {
             return;
         }
+        if (hub.endExpired(this)) {
+            close("token-expired");
+            return;
+        }
         Subscription s = subscriptions.get(0);
         exchange.setStatusCode(StatusCodes.NO_CONTENT);
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
@@ -201,6 +205,10 @@ final class HeldConnection {
         timer = null;
         hub.timerDone();
         if (released) {
+            return;
+        }
+        if (hub.endExpired(this)) {
+            close("token-expired");
             return;
         }
         if (queue == null || queue.isEmpty()) {

@@ -226,6 +226,29 @@ final class Hub {
         }
     }
 
+    /**
+     * Ends the subscriptions of {@code c} whose token has expired (the origin is told); true
+     * when none is left, so the client must subscribe again (DESIGN §4). On the IO thread.
+     */
+    boolean endExpired(HeldConnection c) {
+        long now = env.get().clock().instant().getEpochSecond();
+        boolean live = false;
+        for (Subscription s : c.subscriptions()) {
+            if (s.claims.expiresAt() <= now) {
+                if (s.end(new HeldConnection[1])) {
+                    forget(s);
+                    unsubscribe(s, "token-expired");
+                }
+            } else if (!s.ended()) {
+                live = true;
+            }
+        }
+        if (!live) {
+            metrics.disconnect("token-expired");
+        }
+        return !live;
+    }
+
     void slowClient(HeldConnection c) {
         metrics.disconnect("slow-client");
         LOG.info(() -> "event=slow-client-disconnected transport=" + c.transport.label() + " queued-bytes-over=" + maxQueuedBytes);
@@ -241,8 +264,12 @@ final class Hub {
 
     /** Ends a subscription now (duplicate, server stop): its client is closed, the origin told. */
     void endAndTell(Subscription s, String why) {
-        HeldConnection c = s.end();
+        HeldConnection[] had = new HeldConnection[1];
+        if (!s.end(had)) {
+            return;
+        }
         forget(s);
+        HeldConnection c = had[0];
         if (c != null) {
             c.execute(() -> c.close(why));
         }

@@ -148,16 +148,19 @@ final class Subscription {
         return true;
     }
 
-    /** Ends it whatever its state (server stop, duplicate); the connection it had, if any. */
-    synchronized HeldConnection end() {
+    /**
+     * Ends it whatever its state (server stop, duplicate, expiry); false if it had already
+     * ended. The connection it had, if any, goes to {@code had[0]}.
+     */
+    synchronized boolean end(HeldConnection[] had) {
         if (ended) {
-            return null;
+            return false;
         }
         ended = true;
         cancelGrace();
-        HeldConnection c = connection;
+        had[0] = connection;
         connection = null;
-        return c;
+        return true;
     }
 
     private void cancelGrace() {
