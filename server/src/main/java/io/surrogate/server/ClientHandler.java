@@ -9,7 +9,6 @@ import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.request.EdgeRequest;
-import io.surrogate.engine.token.TokenClaims;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
@@ -157,28 +156,30 @@ final class ClientHandler implements HttpHandler {
             text(exchange, StatusCodes.BAD_GATEWAY, "no origin is configured for this rule\n");
             return;
         }
+        // Registered before the origin is asked: an origin may deliver right after its 202, before
+        // the edge has read the 202; such an event waits in the subscription for its client.
+        String eventKey = Hub.eventKey(settings.originKey().name(), Hub.eventIdAsSent(plan.eventId()));
+        Subscription sub = new Subscription(hub.newHandle(), minted.token(), minted.claims(), plan, request.headers().first("Host"), eventKey);
+        hub.register(sub);
         long started = System.nanoTime();
         HeldConnection multiplexOnto = stream;
         origin.send(target.get(), call, settings.originTimeout()).thenAccept(answer -> exchange.getIoThread().execute(() -> {
             metrics.originLatency(true).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-            answered(exchange, request, plan, minted, answer, transport, responseHeaders, multiplexOnto);
+            answered(exchange, sub, answer, transport, responseHeaders, multiplexOnto);
         }));
     }
 
-    private void answered(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan, Subscriptions.Minted minted,
-            OriginClient.Answer answer, Transport transport, List<Decision.HeaderField> responseHeaders, HeldConnection stream) {
+    private void answered(HttpServerExchange exchange, Subscription sub, OriginClient.Answer answer, Transport transport,
+            List<Decision.HeaderField> responseHeaders, HeldConnection stream) {
+        SubscriptionPlan plan = sub.plan;
         SubscriptionSettings settings = plan.settings();
         if (answer.accepted()) {
-            TokenClaims claims = minted.claims();
-            String eventKey = Hub.eventKey(settings.originKey().name(), Hub.eventIdAsSent(plan.eventId()));
-            Subscription sub = new Subscription(hub.newHandle(), minted.token(), claims, plan,
-                    request.headers().first("Host"), eventKey);
             if (!exchange.getConnection().isOpen()) {
                 metrics.subscribe("client-gone");
-                hub.unsubscribe(sub, "client-gone-before-hold");
+                hub.endAndTell(sub, "client-gone-before-hold");
                 return;
             }
-            hub.register(sub);
+            hub.accepted(sub);
             if (stream != null) {
                 stream.execute(() -> {
                     if (!hub.multiplex(stream, sub)) {
@@ -194,6 +195,7 @@ final class ClientHandler implements HttpHandler {
             hub.hold(exchange, sub, transport, responseHeaders, 0, settings.type() == SubscriptionType.STREAM);
             return;
         }
+        hub.discard(sub);
         if (answer.failure() == OriginClient.Failure.TIMEOUT) {
             metrics.subscribe("origin-timeout");
             LOG.warning(() -> "event=subscribe-failed reason=origin-timeout timeout=" + settings.originTimeout().toMillis() + "ms");

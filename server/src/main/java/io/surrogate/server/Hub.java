@@ -78,7 +78,10 @@ final class Hub {
         return s.plan.customerCode() + '\u0000' + s.plan.eventId() + '\u0000' + s.plan.user();
     }
 
-    /** Registers an accepted subscription; an older one of the same user and event ends, and the origin hears of it. */
+    /**
+     * Registers a subscription the origin is being asked about: deliveries find it (and wait in
+     * it) from now on, so an event the origin sends right after its 202 is not lost.
+     */
     void register(Subscription s) {
         byToken.put(s.token, s);
         byHandle.put(s.handle, s);
@@ -87,6 +90,17 @@ final class Hub {
             out.add(s);
             return out;
         });
+    }
+
+    /** The origin refused or failed: the subscription never was. Nobody is told. */
+    void discard(Subscription s) {
+        if (s.end(new HeldConnection[1])) {
+            forget(s);
+        }
+    }
+
+    /** The origin accepted: an older subscription of the same user and event ends, and the origin hears of it. */
+    void accepted(Subscription s) {
         if (!s.plan.user().isEmpty()) {
             Subscription older = byUser.put(userKey(s), s);
             if (older != null && older != s) {

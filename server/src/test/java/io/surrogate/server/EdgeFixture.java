@@ -32,6 +32,8 @@ import java.util.stream.Stream;
  */
 final class EdgeFixture implements AutoCloseable {
     static final String TOKEN_KEY = "tok";
+    /** the token key the design's mail rules name */
+    static final String SEED_TOKEN_KEY = "ywewu238347i3u";
     static final String ORIGIN_KEY = "origin";
     static final String OTHER_ORIGIN_KEY = "other-origin";
 
@@ -51,6 +53,7 @@ final class EdgeFixture implements AutoCloseable {
         rulesFile = rulesDir.resolve("test.xml");
         Files.writeString(rulesFile, rules);
         Keyring.write(keys, TOKEN_KEY, TinkKeys.generate(KeyPurpose.TOKEN));
+        Keyring.write(keys, SEED_TOKEN_KEY, TinkKeys.generate(KeyPurpose.TOKEN));
         Keyring.write(keys, ORIGIN_KEY, TinkKeys.generate(KeyPurpose.HMAC));
         Keyring.write(keys, OTHER_ORIGIN_KEY, TinkKeys.generate(KeyPurpose.HMAC));
         Keyring ring = Keyring.open(keys);
