@@ -42,8 +42,13 @@ final class EventFrame {
     ByteBuffer sse() {
         ByteBuffer b = sse;
         if (b == null) {
-            b = ByteBuffer.wrap(encodeSse(data)).asReadOnlyBuffer();
-            sse = b;
+            synchronized (this) {
+                b = sse;
+                if (b == null) {
+                    b = ByteBuffer.wrap(encodeSse(data)).asReadOnlyBuffer();
+                    sse = b;
+                }
+            }
         }
         return b.duplicate();
     }
@@ -52,10 +57,15 @@ final class EventFrame {
     ByteBuffer ndjsonTail() {
         ByteBuffer b = ndjsonTail;
         if (b == null) {
-            String tail = "\",\"event\":\"" + Json.escape(eventId) + "\",\"data\":\""
-                    + Json.escape(new String(data, StandardCharsets.UTF_8)) + "\"}\n";
-            b = ByteBuffer.wrap(tail.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
-            ndjsonTail = b;
+            synchronized (this) {
+                b = ndjsonTail;
+                if (b == null) {
+                    String tail = "\",\"event\":\"" + Json.escape(eventId) + "\",\"data\":\""
+                            + Json.escape(new String(data, StandardCharsets.UTF_8)) + "\"}\n";
+                    b = ByteBuffer.wrap(tail.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
+                    ndjsonTail = b;
+                }
+            }
         }
         return b.duplicate();
     }
