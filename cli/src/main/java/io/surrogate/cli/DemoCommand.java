@@ -66,7 +66,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  Metrics: http://" + ServeCommand.hostPort(demo.edge().originAddress()) + "/metrics. Ctrl-C stops.");
         out.println();
         out.flush();
-        ServeCommand.awaitShutdown(demo);
+        ServeCommand.awaitShutdown(out, demo);
         return 0;
     }
 }

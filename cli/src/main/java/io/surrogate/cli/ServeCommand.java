@@ -115,12 +115,15 @@ final class ServeCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().println("surrogate: clients on http://" + hostPort(server.clientAddress())
                 + ", origin side on http://" + hostPort(server.originAddress()) + "; Ctrl-C stops");
-        awaitShutdown(server);
+        awaitShutdown(spec.commandLine().getOut(), server);
         return 0;
     }
 
-    /** Blocks until SIGINT/SIGTERM, then closes the server. */
-    static void awaitShutdown(AutoCloseable... closeables) throws InterruptedException {
+    /**
+     * Blocks until SIGINT/SIGTERM, then closes the server and says so on {@code out} (not in the
+     * log: java.util.logging closes its handlers in a shutdown hook of its own).
+     */
+    static void awaitShutdown(java.io.PrintWriter out, AutoCloseable... closeables) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -139,6 +142,8 @@ final class ServeCommand implements Callable<Integer> {
                 System.err.println("surrogate: while stopping: " + e);
             }
         }
+        out.println("surrogate: stopped");
+        out.flush();
         done.countDown();
     }
 

@@ -82,13 +82,14 @@ class ServeProcessTest {
                         String held = origin.awaitReceived("/subscribe-event", 2, WAIT).get(1).token();
                         serve.destroy(); // SIGTERM
                         assertThat(serve.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+                        assertThat(out.readLine()).isEqualTo("surrogate: stopped");
                         assertThat(serve.exitValue()).as("128 + SIGTERM, after the shutdown ran").isEqualTo(143);
                         assertThat(origin.unsubscribes()).extracting(Received::token).contains(held);
                         // the held client was closed: the rest of its stream ends (a timeout would throw)
                         assertThat(new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).doesNotContain("data:");
                     }
                 }
-                assertThat(stderr()).contains("event=listening").contains("event=capacity").contains("event=stopped")
+                assertThat(stderr()).contains("event=listening").contains("event=capacity")
                         .doesNotContain(secretText(secret));
             } finally {
                 serve.destroyForcibly();
