@@ -81,8 +81,8 @@ class ServeProcessTest {
                         readUntil(second.getInputStream(), ": held");
                         String held = origin.awaitReceived("/subscribe-event", 2, WAIT).get(1).token();
                         serve.destroy(); // SIGTERM
-                        assertThat(serve.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
                         assertThat(out.readLine()).isEqualTo("surrogate: stopped");
+                        assertThat(serve.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
                         assertThat(serve.exitValue()).as("128 + SIGTERM, after the shutdown ran").isEqualTo(143);
                         assertThat(origin.unsubscribes()).extracting(Received::token).contains(held);
                         // the held client was closed: the rest of its stream ends (a timeout would throw)
