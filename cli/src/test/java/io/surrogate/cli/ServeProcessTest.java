@@ -80,7 +80,7 @@ class ServeProcessTest {
                         second.setSoTimeout((int) WAIT.toMillis());
                         readUntil(second.getInputStream(), ": held");
                         String held = origin.awaitReceived("/subscribe-event", 2, WAIT).get(1).token();
-                        serve.destroy(); // SIGTERM
+                        serve.toHandle().destroy(); // SIGTERM; Process.destroy() would also close our end of its stdout
                         assertThat(out.readLine()).isEqualTo("surrogate: stopped");
                         assertThat(serve.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
                         assertThat(serve.exitValue()).as("128 + SIGTERM, after the shutdown ran").isEqualTo(143);
