@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {ValidateCommand.class, DryRunCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
+                "  surrogate demo",
                 "  surrogate validate sample-rules",
                 "  surrogate dry-run --rules sample-rules/mail \\",
                 "      --request sample-rules/mail/subscribe.http",
