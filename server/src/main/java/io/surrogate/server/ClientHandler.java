@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.xnio.IoUtils;
 
 /**
  * The client side: every request runs the compiled rules; a subscription goes to the origin
@@ -157,6 +158,8 @@ final class ClientHandler implements HttpHandler {
             text(exchange, StatusCodes.BAD_GATEWAY, "no origin is configured for this rule\n");
             return;
         }
+        // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
+        HeldConnection.watchForClose(exchange, () -> false, reason -> IoUtils.safeClose(exchange.getConnection()));
         long started = System.nanoTime();
         HeldConnection multiplexOnto = stream;
         origin.send(target.get(), call, settings.originTimeout()).thenAccept(answer -> exchange.getIoThread().execute(() -> {

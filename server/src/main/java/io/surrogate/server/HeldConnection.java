@@ -14,6 +14,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
@@ -106,18 +108,24 @@ final class HeldConnection {
         schedule();
     }
 
+    private void watchForClose() {
+        watchForClose(exchange, () -> released, this::close);
+    }
+
     /**
      * A client that goes away sends FIN; reading the idle request side sees it at once, where a
-     * write would only fail one or two heartbeats later. Bytes a client sends while held (a
+     * write would only fail one or two heartbeats later. Bytes a client sends meanwhile (a
      * pipelined request after a long-poll) are put back for Undertow to parse after the answer.
+     * Also used while the origin decides on a subscription, so a client that leaves then is
+     * never held. On the IO thread.
      */
-    private void watchForClose() {
+    static void watchForClose(HttpServerExchange exchange, BooleanSupplier done, Consumer<String> close) {
         if (!(exchange.getConnection() instanceof HttpServerConnection http)) {
             return; // HTTP/2 or another protocol: the heartbeat's write notices the drop
         }
         ConduitStreamSourceChannel source = http.getChannel().getSourceChannel();
         source.getReadSetter().set((ChannelListener<ConduitStreamSourceChannel>) ch -> {
-            if (released) {
+            if (done.getAsBoolean()) {
                 ch.suspendReads();
                 return;
             }
@@ -126,7 +134,7 @@ final class HeldConnection {
             try {
                 int n = ch.read(pooled.getBuffer());
                 if (n < 0) {
-                    close("client-closed");
+                    close.accept("client-closed");
                 } else if (n > 0) {
                     pooled.getBuffer().flip();
                     ch.suspendReads();
@@ -134,7 +142,7 @@ final class HeldConnection {
                     keep = true;
                 }
             } catch (IOException e) {
-                close("read-failed");
+                close.accept("read-failed");
             } finally {
                 if (!keep) {
                     pooled.close();
