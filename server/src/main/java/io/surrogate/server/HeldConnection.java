@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -96,11 +97,11 @@ final class HeldConnection {
         if (transport == Transport.SSE) {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             preamble = "retry: " + retryMillis + "\nid: " + first.id(resumeFrom) + "\n"
-                    + (streamHandle != 0 ? "event: stream\ndata: " + Long.toHexString(streamHandle) + "\n" : ": held\n") + "\n";
+                    + (streamHandle != 0 ? "event: stream\ndata: " + HexFormat.of().toHexDigits(streamHandle) + "\n" : ": held\n") + "\n";
         } else {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/x-ndjson");
             preamble = "{\"id\":\"" + first.id(resumeFrom) + "\",\"held\":true"
-                    + (streamHandle != 0 ? ",\"stream\":\"" + Long.toHexString(streamHandle) + "\"" : "") + "}\n";
+                    + (streamHandle != 0 ? ",\"stream\":\"" + HexFormat.of().toHexDigits(streamHandle) + "\"" : "") + "}\n";
         }
         sink = exchange.getResponseChannel();
         sink.getWriteSetter().set((ChannelListener<StreamSinkChannel>) ch -> drain());
