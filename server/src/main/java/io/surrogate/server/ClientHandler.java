@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.xnio.IoUtils;
 
 /**
  * The client side: every request runs the compiled rules; a subscription goes to the origin
@@ -161,6 +162,8 @@ final class ClientHandler implements HttpHandler {
         String eventKey = Hub.eventKey(settings.originKey().name(), Hub.eventIdAsSent(plan.eventId()));
         Subscription sub = new Subscription(hub.newHandle(), minted.token(), minted.claims(), plan, request.headers().first("Host"), eventKey);
         hub.register(sub);
+        // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
+        HeldConnection.watchForClose(exchange, () -> false, reason -> IoUtils.safeClose(exchange.getConnection()));
         long started = System.nanoTime();
         HeldConnection multiplexOnto = stream;
         origin.send(target.get(), call, settings.originTimeout()).thenAccept(answer -> exchange.getIoThread().execute(() -> {

@@ -12,8 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
@@ -94,11 +97,11 @@ final class HeldConnection {
         if (transport == Transport.SSE) {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             preamble = "retry: " + retryMillis + "\nid: " + first.id(resumeFrom) + "\n"
-                    + (streamHandle != 0 ? "event: stream\ndata: " + Long.toHexString(streamHandle) + "\n" : ": held\n") + "\n";
+                    + (streamHandle != 0 ? "event: stream\ndata: " + HexFormat.of().toHexDigits(streamHandle) + "\n" : ": held\n") + "\n";
         } else {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/x-ndjson");
             preamble = "{\"id\":\"" + first.id(resumeFrom) + "\",\"held\":true"
-                    + (streamHandle != 0 ? ",\"stream\":\"" + Long.toHexString(streamHandle) + "\"" : "") + "}\n";
+                    + (streamHandle != 0 ? ",\"stream\":\"" + HexFormat.of().toHexDigits(streamHandle) + "\"" : "") + "}\n";
         }
         sink = exchange.getResponseChannel();
         sink.getWriteSetter().set((ChannelListener<StreamSinkChannel>) ch -> drain());
@@ -106,18 +109,24 @@ final class HeldConnection {
         schedule();
     }
 
+    private void watchForClose() {
+        watchForClose(exchange, () -> released, this::close);
+    }
+
     /**
      * A client that goes away sends FIN; reading the idle request side sees it at once, where a
-     * write would only fail one or two heartbeats later. Bytes a client sends while held (a
+     * write would only fail one or two heartbeats later. Bytes a client sends meanwhile (a
      * pipelined request after a long-poll) are put back for Undertow to parse after the answer.
+     * Also used while the origin decides on a subscription, so a client that leaves then is
+     * never held. On the IO thread.
      */
-    private void watchForClose() {
+    static void watchForClose(HttpServerExchange exchange, BooleanSupplier done, Consumer<String> close) {
         if (!(exchange.getConnection() instanceof HttpServerConnection http)) {
             return; // HTTP/2 or another protocol: the heartbeat's write notices the drop
         }
         ConduitStreamSourceChannel source = http.getChannel().getSourceChannel();
         source.getReadSetter().set((ChannelListener<ConduitStreamSourceChannel>) ch -> {
-            if (released) {
+            if (done.getAsBoolean()) {
                 ch.suspendReads();
                 return;
             }
@@ -126,7 +135,7 @@ final class HeldConnection {
             try {
                 int n = ch.read(pooled.getBuffer());
                 if (n < 0) {
-                    close("client-closed");
+                    close.accept("client-closed");
                 } else if (n > 0) {
                     pooled.getBuffer().flip();
                     ch.suspendReads();
@@ -134,7 +143,7 @@ final class HeldConnection {
                     keep = true;
                 }
             } catch (IOException e) {
-                close("read-failed");
+                close.accept("read-failed");
             } finally {
                 if (!keep) {
                     pooled.close();
