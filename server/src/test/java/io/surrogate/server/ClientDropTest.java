@@ -145,10 +145,10 @@ class ClientDropTest {
             String token = f.origin.awaitReceived(SUBSCRIBE, 1, WAIT).get(0).token();
 
             client.close();
-            // until the origin hears of it, the edge registers nothing and holds nothing for that client
+            // until the origin hears of it, the edge holds nothing for that client (the subscription is
+            // registered from the moment the origin is asked, so that an early delivery waits in it)
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (f.origin.unsubscribes().isEmpty() && System.nanoTime() < deadline) {
-                assertThat(f.edge.subscriptions()).as("subscriptions registered for a client that left").isZero();
                 assertThat(f.edge.heldConnections()).as("connections held for a client that left").isZero();
                 Thread.sleep(5);
             }
