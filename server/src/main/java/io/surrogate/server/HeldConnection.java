@@ -163,6 +163,11 @@ final class HeldConnection {
     /** Writes one event of {@code s}; {@code last} ends the response after it (one-shot). */
     void send(Subscription s, long seq, EventFrame frame, boolean last) {
         if (released) {
+            // the connection went between the delivery and this write: the event stays in the
+            // subscription's buffer for the client's return; a one-shot subscription reopens for it
+            if (last) {
+                hub.reopen(s);
+            }
             return;
         }
         switch (transport) {

@@ -219,6 +219,20 @@ final class Hub {
         return Subscription.Outcome.DELIVERED;
     }
 
+    /**
+     * A one-shot event was handed to a connection that had just gone: the subscription comes
+     * back, detached, with the event in its buffer, and waits one heartbeat for its client.
+     */
+    void reopen(Subscription s) {
+        if (s.reopen()) {
+            register(s);
+            if (!s.plan.user().isEmpty()) {
+                byUser.putIfAbsent(userKey(s), s);
+            }
+            s.graceTimer(timers.schedule(() -> expire(s), s.plan.settings().heartbeat().toMillis(), TimeUnit.MILLISECONDS));
+        }
+    }
+
     /** A held connection stopped holding (answered, timed out, dropped, closed by us). On its IO thread. */
     void released(HeldConnection c, String reason) {
         if (!connections.remove(c)) {

@@ -133,6 +133,16 @@ final class Subscription {
         return true;
     }
 
+    /** Undoes the end of a one-shot subscription whose event could not be written; false if it was not ended. */
+    synchronized boolean reopen() {
+        if (!ended) {
+            return false;
+        }
+        ended = false;
+        connection = null;
+        return true;
+    }
+
     synchronized void graceTimer(Future<?> timer) {
         cancelGrace();
         grace = timer;

@@ -341,7 +341,11 @@ public final class RuleDocumentReader {
     }
 
     private static String lowerFirst(String s) {
-        return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+        // "XML document structures..." keeps its acronym; "The element..." becomes "the element..."
+        if (s.length() < 2 || Character.isUpperCase(s.charAt(1))) {
+            return s;
+        }
+        return Character.toLowerCase(s.charAt(0)) + s.substring(1);
     }
 
     /**
