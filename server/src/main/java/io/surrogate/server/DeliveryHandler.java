@@ -79,7 +79,8 @@ final class DeliveryHandler implements HttpHandler {
         String user = single(exchange, X_EVENT_USER);
         String token = single(exchange, X_EVENT_TOKEN);
         String signature = single(exchange, X_EVENT_SIGNATURE);
-        if (id == null || signature == null || id.isEmpty() || user == MULTIPLE || token == MULTIPLE) {
+        if (id == null || id.isEmpty() || signature == null || signature.isEmpty()
+                || id == MULTIPLE || signature == MULTIPLE || user == MULTIPLE || token == MULTIPLE) {
             refuse(exchange, 400, "malformed", "X-Event-Id and X-Event-Signature are required, each header at most once");
             return;
         }
