@@ -117,7 +117,7 @@ final class DeliveryHandler implements HttpHandler {
             return;
         }
 
-        // 2. the edge's token: authentic, this edge's, for this event and user; 3. not expired
+        // 2. the edge's token: authentic, this edge's, for this event and user; 3. not expired; its subscription takes this key
         if (!token.isEmpty()) {
             TokenClaims claims;
             try {
@@ -143,6 +143,11 @@ final class DeliveryHandler implements HttpHandler {
                 refuse(exchange, 403, "bad-token", "the token is issued in the future");
                 return;
             }
+            Subscription held = user.isEmpty() ? null : hub.byToken(token);
+            if (held != null && !held.plan.settings().originKey().name().equals(key.name())) {
+                refuse(exchange, 403, "bad-token", "the token's subscription takes deliveries signed with another origin key");
+                return;
+            }
         }
 
         // 4. replay
@@ -165,10 +170,6 @@ final class DeliveryHandler implements HttpHandler {
         int queued = 0;
         if (!user.isEmpty()) {
             Subscription sub = hub.byToken(token);
-            if (sub != null && !sub.plan.settings().originKey().name().equals(key.name())) {
-                refuse(exchange, 403, "bad-token", "the token's subscription takes deliveries signed with another origin key");
-                return;
-            }
             Subscription.Outcome o = sub == null ? Subscription.Outcome.GONE : hub.deliver(sub, frame);
             delivered = o == Subscription.Outcome.DELIVERED ? 1 : 0;
             queued = o == Subscription.Outcome.QUEUED ? 1 : 0;
