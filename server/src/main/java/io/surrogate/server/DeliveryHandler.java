@@ -131,7 +131,8 @@ final class DeliveryHandler implements HttpHandler {
                 refuse(exchange, 421, "foreign-token", "the token belongs to edge " + claims.edgeId());
                 return;
             }
-            if (!Hub.eventIdAsSent(claims.event()).equals(id) || !user.isEmpty() && !Hub.eventIdAsSent(claims.user()).equals(user)) {
+            // an empty X-Event-User matches only a token without a user: a user's token never becomes a fan-out
+            if (!Hub.eventIdAsSent(claims.event()).equals(id) || !Hub.eventIdAsSent(claims.user()).equals(user)) {
                 refuse(exchange, 403, "bad-token", "the token is for another event or user");
                 return;
             }
