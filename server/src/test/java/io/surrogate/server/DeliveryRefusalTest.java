@@ -202,6 +202,8 @@ class DeliveryRefusalTest {
                 403, "bad-token"));
         list.add(new Refusal("X-Event-User not the token's, signed", t -> f.origin.outgoing(t.token(), t.eventId(), "C", bytes("x")),
                 403, "bad-token"));
+        list.add(new Refusal("a user's token with an empty X-Event-User", t -> f.origin.outgoing(t.token(), t.eventId(), "",
+                bytes("x")), 403, "bad-token"));
         list.add(new Refusal("signed with other-origin, not the rule's origin key", t -> good(f, t).withSecret(f.otherSecret),
                 403, "bad-token"));
         list.add(new Refusal("a token nobody holds", t -> f.origin.outgoing(nobodys, "2", "B", bytes("x")), 404, "no-subscriber"));
