@@ -217,10 +217,9 @@ class ClientSideErrorsTest {
             }
             a.close();
             b.close();
-            f.assertQuiet(WAIT);
-
             // the places free up when held clients leave
             assertThat(EdgeFixture.eventually(WAIT, () -> probe(f) == 404)).isTrue();
+            f.assertQuiet(WAIT);
         }
     }
 

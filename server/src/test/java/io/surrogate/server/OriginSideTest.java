@@ -81,6 +81,7 @@ class OriginSideTest {
                     .containsEntry("surrogate_subscriptions", 0.0)
                     .containsEntry("surrogate_unsubscribe_total{result=\"acknowledged\"}", 3.0)
                     .containsEntry("surrogate_origin_latency_seconds_count{call=\"unsubscribe\"}", 3.0);
+            f.assertQuiet(WAIT);
         }
     }
 
