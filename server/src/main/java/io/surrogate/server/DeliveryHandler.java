@@ -79,7 +79,8 @@ final class DeliveryHandler implements HttpHandler {
         String user = single(exchange, X_EVENT_USER);
         String token = single(exchange, X_EVENT_TOKEN);
         String signature = single(exchange, X_EVENT_SIGNATURE);
-        if (id == null || signature == null || id.isEmpty() || user == MULTIPLE || token == MULTIPLE) {
+        if (id == null || id.isEmpty() || signature == null || signature.isEmpty()
+                || id == MULTIPLE || signature == MULTIPLE || user == MULTIPLE || token == MULTIPLE) {
             refuse(exchange, 400, "malformed", "X-Event-Id and X-Event-Signature are required, each header at most once");
             return;
         }
@@ -116,7 +117,7 @@ final class DeliveryHandler implements HttpHandler {
             return;
         }
 
-        // 2. the edge's token: authentic, this edge's, for this event and user; 3. not expired
+        // 2. the edge's token: authentic, this edge's, for this event and user; 3. not expired; its subscription takes this key
         if (!token.isEmpty()) {
             TokenClaims claims;
             try {
@@ -130,7 +131,8 @@ final class DeliveryHandler implements HttpHandler {
                 refuse(exchange, 421, "foreign-token", "the token belongs to edge " + claims.edgeId());
                 return;
             }
-            if (!Hub.eventIdAsSent(claims.event()).equals(id) || !user.isEmpty() && !Hub.eventIdAsSent(claims.user()).equals(user)) {
+            // an empty X-Event-User matches only a token without a user: a user's token never becomes a fan-out
+            if (!Hub.eventIdAsSent(claims.event()).equals(id) || !Hub.eventIdAsSent(claims.user()).equals(user)) {
                 refuse(exchange, 403, "bad-token", "the token is for another event or user");
                 return;
             }
@@ -140,6 +142,11 @@ final class DeliveryHandler implements HttpHandler {
             }
             if (claims.issuedAt() > now.getEpochSecond() + TinkTokenCodec.CLOCK_SKEW_SECONDS) {
                 refuse(exchange, 403, "bad-token", "the token is issued in the future");
+                return;
+            }
+            Subscription held = user.isEmpty() ? null : hub.byToken(token);
+            if (held != null && !held.plan.settings().originKey().name().equals(key.name())) {
+                refuse(exchange, 403, "bad-token", "the token's subscription takes deliveries signed with another origin key");
                 return;
             }
         }
@@ -164,10 +171,6 @@ final class DeliveryHandler implements HttpHandler {
         int queued = 0;
         if (!user.isEmpty()) {
             Subscription sub = hub.byToken(token);
-            if (sub != null && !sub.plan.settings().originKey().name().equals(key.name())) {
-                refuse(exchange, 403, "bad-token", "the token's subscription takes deliveries signed with another origin key");
-                return;
-            }
             Subscription.Outcome o = sub == null ? Subscription.Outcome.GONE : hub.deliver(sub, frame);
             delivered = o == Subscription.Outcome.DELIVERED ? 1 : 0;
             queued = o == Subscription.Outcome.QUEUED ? 1 : 0;
