@@ -153,7 +153,13 @@ final class Hub {
         ioTimers.decrementAndGet();
     }
 
-    /** Holds the exchange for {@code s} (new or resumed), sending what it missed after {@code after}. On the IO thread. */
+    /**
+     * Holds the exchange for {@code s} (new or resumed), sending what it missed after
+     * {@code after}. On the IO thread. The subscription is attached before the connection is
+     * counted as held, so a delivery that sees the connection held finds it attached; a
+     * delivery from another thread in the meantime is written after this task, once the
+     * response has started.
+     */
     HeldConnection hold(HttpServerExchange exchange, Subscription s, io.surrogate.engine.Transport transport,
             List<io.surrogate.engine.Decision.HeaderField> headers, long after, boolean streamType) {
         HeldConnection c = new HeldConnection(this, exchange, transport, headers, s.plan.settings().heartbeat());
@@ -162,11 +168,13 @@ final class Hub {
             c.streamHandle = h;
             streams.put(h, c);
         }
+        HeldConnection[] replaced = new HeldConnection[1];
+        List<Subscription.Sent> missed = s.attach(c, after, replaced);
         connections.add(c);
         metrics.held(transport).incrementAndGet();
         ClientConnections.current(exchange, c);
         c.open(s, after, (int) s.plan.settings().retry().toMillis());
-        attach(s, c, after);
+        sendMissed(s, c, missed, replaced[0]);
         return c;
     }
 
@@ -176,15 +184,13 @@ final class Hub {
             return false;
         }
         c.add(s);
-        attach(s, c, 0);
+        HeldConnection[] replaced = new HeldConnection[1];
+        sendMissed(s, c, s.attach(c, 0, replaced), replaced[0]);
         return true;
     }
 
-    private void attach(Subscription s, HeldConnection c, long after) {
-        HeldConnection[] replaced = new HeldConnection[1];
-        List<Subscription.Sent> missed = s.attach(c, after, replaced);
-        if (replaced[0] != null) {
-            HeldConnection old = replaced[0];
+    private void sendMissed(Subscription s, HeldConnection c, List<Subscription.Sent> missed, HeldConnection old) {
+        if (old != null) {
             old.execute(() -> old.close("resumed-elsewhere"));
         }
         if (missed == null) {

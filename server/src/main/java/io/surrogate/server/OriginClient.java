@@ -34,6 +34,8 @@ final class OriginClient implements AutoCloseable {
     enum Failure { REFUSED, TIMEOUT }
 
     private static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length", "connection");
+    /** The most of an origin's answer body the edge keeps (a rejection forwarded to the client); the rest is read and dropped. */
+    static final int MAX_ANSWER_BODY = 64 * 1024;
 
     private final ExecutorService executor;
     private final HttpClient client;
@@ -71,7 +73,7 @@ final class OriginClient implements AutoCloseable {
                 b.header(h.name(), h.value());
             }
         }
-        return client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofByteArray())
+        return client.sendAsync(b.build(), info -> new CappedBody(MAX_ANSWER_BODY))
                 .handle((response, error) -> {
                     if (error == null) {
                         return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(null),
@@ -100,6 +102,49 @@ final class OriginClient implements AutoCloseable {
             executor.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads a body without blocking, keeping at most {@code cap} bytes. */
+    static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        private final int cap;
+
+        CappedBody(int cap) {
+            this.cap = cap;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(java.util.List<java.nio.ByteBuffer> items) {
+            for (java.nio.ByteBuffer b : items) {
+                int take = Math.min(b.remaining(), cap - kept.size());
+                if (take > 0) {
+                    byte[] chunk = new byte[take];
+                    b.get(chunk);
+                    kept.write(chunk, 0, take);
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            result.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(kept.toByteArray());
         }
     }
 }
