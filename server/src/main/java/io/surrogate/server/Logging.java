@@ -57,7 +57,7 @@ public final class Logging {
     }
 
     /** One line per record; a message that already holds {@code key=value} pairs is kept as is. */
-    static final class LogfmtFormatter extends Formatter {
+    public static final class LogfmtFormatter extends Formatter {
         @Override
         public String format(LogRecord r) {
             StringBuilder out = new StringBuilder(160);
