@@ -245,7 +245,7 @@ final class ClientHandler implements HttpHandler {
             return false;
         }
         Subscription sub = hub.byHandle(handle);
-        if (sub == null || !sub.sameAs(plan) || sub.ended() || sub.claims.expiredAt(environment.clock().instant())) {
+        if (sub == null || !sub.sameAs(plan) || sub.ended() || sub.expiredAt(environment.clock().instant().getEpochSecond())) {
             return false;
         }
         metrics.subscribe("resumed");

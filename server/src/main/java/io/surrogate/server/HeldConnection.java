@@ -82,6 +82,9 @@ final class HeldConnection {
     /** Starts the response: SSE and stream send their headers and preamble; long-poll waits. */
     void open(Subscription first, long resumeFrom, int retryMillis) {
         subscriptions.add(first);
+        // Undertow parsed the query into a map that the edge never reads (the rules read the raw
+        // query): about 400 bytes a held connection would otherwise keep
+        exchange.getQueryParameters().clear();
         for (Decision.HeaderField h : responseHeaders) {
             exchange.getResponseHeaders().add(new HttpString(h.name()), h.value());
         }

@@ -268,7 +268,7 @@ final class Hub {
         long now = env.get().clock().instant().getEpochSecond();
         boolean live = false;
         for (Subscription s : c.subscriptions()) {
-            if (s.claims.expiresAt() <= now) {
+            if (s.expiredAt(now)) {
                 if (s.end(new HeldConnection[1])) {
                     forget(s);
                     unsubscribe(s, "token-expired");

@@ -22,7 +22,8 @@ final class Subscription {
     final long handle;
     final String handleHex;
     final String token;
-    final TokenClaims claims;
+    /** the token's expiry, seconds since the epoch: all a held subscription needs of its claims */
+    final long expiresAt;
     final SubscriptionPlan plan;
     /** the client's Host, for the unsubscribe request when the rule names no origin */
     final String host;
@@ -39,10 +40,14 @@ final class Subscription {
         this.handle = handle;
         this.handleHex = HexFormat.of().toHexDigits(handle);
         this.token = token;
-        this.claims = claims;
+        this.expiresAt = claims.expiresAt();
         this.plan = plan;
         this.host = host;
         this.eventKey = eventKey;
+    }
+
+    boolean expiredAt(long epochSecond) {
+        return epochSecond >= expiresAt;
     }
 
     SubscriptionType type() {
