@@ -23,7 +23,8 @@ load() { echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) load:$(uptime | sed 's/.*load av
 echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(awk '/MemTotal/ {print $2, $3}' /proc/meminfo) MemTotal, $(uname -sr)"
 echo "# java: $(java -version 2>&1 | sed -n 2p)"
 echo "# open files: soft $(ulimit -Sn), hard $(ulimit -Hn)"
-echo "# EDGE_JVM_FLAGS: ${EDGE_JVM_FLAGS:-(none: the JVM's defaults)}"
+defaults="(none: the JVM's defaults)"
+echo "# EDGE_JVM_FLAGS: ${EDGE_JVM_FLAGS:-$defaults}"
 load
 java -cp benchmarks/target/benchmarks.jar io.surrogate.benchmarks.HeldMemory \
   --steps "${STEPS:-5000,19000}" \

@@ -27,32 +27,47 @@ import java.util.stream.Stream;
 /**
  * Resident memory of {@code surrogate serve} per held, idle SSE connection. Starts the edge as a
  * child process (its RSS is then its own) against an in-process {@link SampleOrigin}, warms it
- * up by opening and closing some clients, measures a baseline with nothing held, then holds
- * more and more SSE clients from one NIO thread and measures at each step: VmRSS and VmHWM from
- * {@code /proc/PID/status}, heap from {@code jcmd GC.heap_info}, and (unless
- * {@code --no-histogram}) live objects by class from {@code jcmd GC.class_histogram}, which
- * runs a full GC, followed by VmRSS again. With {@code -XX:NativeMemoryTracking=summary} among
- * the edge's flags, {@code jcmd VM.native_memory summary} too.
+ * up by holding and closing some clients, measures a baseline with nothing held, then holds
+ * more and more SSE clients from one NIO thread ({@link SseClients}) and measures at each step,
+ * a few seconds after the last client was held:
+ *
+ * <ul>
+ *   <li>VmRSS and VmHWM from {@code /proc/PID/status}, and how much of VmRSS lies in the Java
+ *       heap's address range ({@code /proc/PID/smaps});
+ *   <li>heap used and committed ({@code jcmd GC.heap_info}), collections so far and their time;
+ *   <li>unless {@code --no-histogram}: live objects by class ({@code jcmd GC.class_histogram},
+ *       which runs a full GC), VmRSS after it, and VmRSS after {@code jcmd System.trim_native_heap}
+ *       (the C library gives freed malloc memory back: JIT arenas, GC work stacks);
+ *   <li>with {@code -XX:NativeMemoryTracking=summary} among the edge's flags,
+ *       {@code jcmd VM.native_memory summary}.
+ * </ul>
  *
  * <p>Per connection: (VmRSS at N - VmRSS at the baseline) / N, in KiB (1 KiB = 1,024 bytes).
- * Loopback only. Run from the repository root after {@code mvn -Pbench package -DskipTests}:
+ * Loopback only. Run from the repository root after {@code mvn -Pbench package -DskipTests}
+ * (or through {@code benchmarks/held-memory.sh}):
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.surrogate.benchmarks.HeldMemory --steps 5000,19000 \
- *     --edge-jvm-flags "-XX:+UseSerialGC -Xmx256m"
+ *     --edge-jvm-flags "-XX:+UseSerialGC -Xmx256m" --out target/held-memory
  * </pre>
+ *
+ * {@code --out DIR} keeps every step's raw outputs (status, smaps, heap info, histogram);
+ * {@code --heap-dump FILE} dumps the edge's heap after the last step.
  */
 public final class HeldMemory {
     private static final Pattern HEAP_LINE = Pattern.compile("^\\s*(\\S.*?)\\s+total (\\d+)K, used (\\d+)K");
+    private static final Pattern HEAP_RANGE = Pattern.compile("\\[(0x[0-9a-f]+),.*?(0x[0-9a-f]+)\\)\\s*$");
+    private static final Pattern SMAPS_RANGE = Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ");
+    private static final Pattern SMAPS_RSS = Pattern.compile("^Rss:\\s+(\\d+) kB");
     private static final Pattern HISTO_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
     private static final Pattern NMT_LINE = Pattern.compile("^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
     private static final Pattern PERF_LINE = Pattern.compile("^sun\\.gc\\.collector\\.(\\d)\\.(invocations|time)=(\\d+)");
     private static final Pattern HRT_FREQUENCY = Pattern.compile("^sun\\.os\\.hrt\\.frequency=(\\d+)");
 
     /** What one step measured. Sizes in KiB unless named bytes. */
-    record Step(String label, int held, long vmRss, long vmHwm, long rssAnon, long rssFile, long heapUsed, long heapCommitted,
+    record Step(String label, int held, long vmRss, long vmHwm, long rssAnon, long rssFile, long heapRss, long heapUsed, long heapCommitted,
             long youngGcs, long oldGcs, long youngGcMillis, long oldGcMillis, int edgeFiles, int edgeThreads, int ownFiles, long seconds,
-            long liveBytes, long rssAfterGc, long heapCommittedAfterGc,
+            long liveBytes, long rssAfterGc, long heapCommittedAfterGc, long rssAfterTrim,
             Map<String, long[]> histogram, Map<String, Long> nativeMemory) {}
 
     private record Options(List<Integer> steps, int warmup, int concurrency, int idleSeconds, Path jar, List<String> edgeFlags,
@@ -80,6 +95,10 @@ public final class HeldMemory {
             return 2;
         }
         Path dir = Files.createTempDirectory("held-memory-");
+        if (!o.keep()) {
+            // also when the program is interrupted
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "held-memory-delete-temp"));
+        }
         Path keys = Files.createDirectory(dir.resolve("keys"));
         Keyring.write(keys, "tok", TinkKeys.generate(KeyPurpose.TOKEN));
         Keyring.write(keys, "origin", TinkKeys.generate(KeyPurpose.HMAC));
@@ -107,15 +126,19 @@ public final class HeldMemory {
                 report(o, steps, began);
             }
         } finally {
-            if (!o.keep()) {
-                try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            } else {
+            if (o.keep()) {
                 System.out.println("# kept " + dir);
             }
         }
         return 0;
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // already gone
+        }
     }
 
     private List<Step> measure(Options o, EdgeProcess edge) throws Exception {
@@ -183,10 +206,13 @@ public final class HeldMemory {
             throw new IOException("expected " + held + " held; the edge says " + h + ", the client " + clients.held());
         }
         Map<String, Long> status = edge.status();
+        String smaps = Files.readString(Path.of("/proc", Long.toString(edge.pid()), "smaps"));
         int files = edge.openFiles();
         String heapInfo = edge.jcmd("GC.heap_info");
         save(o, label, "status.txt", Files.readString(Path.of("/proc", Long.toString(edge.pid()), "status")));
+        save(o, label, "smaps.txt", smaps);
         save(o, label, "heap_info.txt", heapInfo);
+        long heapRss = heapRss(heapInfo, smaps);
         long[] heap = heap(heapInfo);
         long[] gcs = gcCounts(edge.jcmd("PerfCounter.print"));
         Map<String, Long> nmt = Map.of();
@@ -198,6 +224,7 @@ public final class HeldMemory {
         long liveBytes = -1;
         long rssAfterGc = -1;
         long committedAfterGc = -1;
+        long rssAfterTrim = -1;
         Map<String, long[]> histogram = Map.of();
         if (o.histogram()) {
             String text = edge.jcmd("GC.class_histogram");
@@ -207,14 +234,17 @@ public final class HeldMemory {
             clients.idle(Duration.ofSeconds(2));
             rssAfterGc = edge.status().get("VmRSS");
             committedAfterGc = heap(edge.jcmd("GC.heap_info"))[1];
+            // malloc'd memory the C library keeps after it was freed (JIT arenas, GC stacks) goes back to the OS
+            save(o, label, "trim_native_heap.txt", edge.jcmd("System.trim_native_heap"));
+            rssAfterTrim = edge.status().get("VmRSS");
         }
         int ownFiles;
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             ownFiles = (int) fds.count();
         }
         Step s = new Step(label, held, status.get("VmRSS"), status.get("VmHWM"), status.getOrDefault("RssAnon", -1L),
-                status.getOrDefault("RssFile", -1L), heap[0], heap[1], gcs[0], gcs[1], gcs[2], gcs[3], files, status.get("Threads").intValue(),
-                ownFiles, (System.nanoTime() - t0) / 1_000_000_000L, liveBytes, rssAfterGc, committedAfterGc, histogram, nmt);
+                status.getOrDefault("RssFile", -1L), heapRss, heap[0], heap[1], gcs[0], gcs[1], gcs[2], gcs[3], files, status.get("Threads").intValue(),
+                ownFiles, (System.nanoTime() - t0) / 1_000_000_000L, liveBytes, rssAfterGc, committedAfterGc, rssAfterTrim, histogram, nmt);
         progress(t0, String.format(Locale.ROOT, "%s: %,d held, VmRSS %,d KiB, heap used %,d KiB, live %,d KiB, edge files %,d",
                 label, held, s.vmRss(), s.heapUsed(), liveBytes / 1024, files));
         return s;
@@ -240,6 +270,40 @@ public final class HeldMemory {
             }
         }
         return new long[] {used, total};
+    }
+
+    /**
+     * KiB of the edge's resident memory inside the Java heap's reserved range (the addresses
+     * {@code GC.heap_info} prints), summed over {@code /proc/PID/smaps}; -1 if the range is not found.
+     */
+    static long heapRss(String heapInfo, String smaps) {
+        long low = Long.MAX_VALUE;
+        long high = -1;
+        for (String line : heapInfo.split("\n")) {
+            Matcher m = HEAP_RANGE.matcher(line);
+            if (HEAP_LINE.matcher(line).find() && m.find() && !line.contains("Metaspace")) {
+                low = Math.min(low, Long.parseUnsignedLong(m.group(1).substring(2), 16));
+                high = Math.max(high, Long.parseUnsignedLong(m.group(2).substring(2), 16));
+            }
+        }
+        if (high < 0) {
+            return -1;
+        }
+        long kib = 0;
+        boolean inside = false;
+        for (String line : smaps.split("\n")) {
+            Matcher range = SMAPS_RANGE.matcher(line);
+            if (range.find()) {
+                long start = Long.parseUnsignedLong(range.group(1), 16);
+                inside = start >= low && start < high;
+                continue;
+            }
+            Matcher rss = SMAPS_RSS.matcher(line);
+            if (inside && rss.find()) {
+                kib += Long.parseLong(rss.group(1));
+            }
+        }
+        return kib;
     }
 
     /** Collections so far and their total time in ms: collector 0 (young), collector 1 (old or full). */
@@ -301,28 +365,33 @@ public final class HeldMemory {
         System.out.println("edge JVM flags: " + (o.edgeFlags().isEmpty() ? "(none: the JVM's defaults)" : String.join(" ", o.edgeFlags())));
         System.out.println();
         System.out.println("As the edge sits, idle " + o.idleSeconds() + " s after the last client was held:");
-        System.out.printf(Locale.ROOT, "%-9s %7s %11s %11s %9s %9s %11s %11s %11s %9s %13s %7s %7s%n", "step", "held", "VmRSS", "dRSS",
-                "KiB/conn", "marginal", "VmHWM", "heap used", "heap comm.", "GCs y/o", "GC ms y/o", "files", "threads");
+        System.out.printf(Locale.ROOT, "%-9s %7s %11s %11s %9s %9s %11s %11s %11s %11s %11s %9s %13s %7s %7s%n", "step", "held", "VmRSS", "dRSS",
+                "KiB/conn", "marginal", "VmHWM", "heap RSS", "other RSS", "heap used", "heap comm.", "GCs y/o", "GC ms y/o", "files",
+                "threads");
         Step prev = base;
         for (Step s : steps) {
             String per = s.held() == 0 ? "-" : f1((s.vmRss() - base.vmRss()) / (double) s.held());
             String marginal = s.held() <= prev.held() ? "-" : f1((s.vmRss() - prev.vmRss()) / (double) (s.held() - prev.held()));
-            System.out.printf(Locale.ROOT, "%-9s %,7d %,11d %,11d %9s %9s %,11d %,11d %,11d %9s %13s %,7d %,7d%n", s.label(), s.held(),
-                    s.vmRss(), s.vmRss() - base.vmRss(), per, marginal, s.vmHwm(), s.heapUsed(), s.heapCommitted(),
+            System.out.printf(Locale.ROOT, "%-9s %,7d %,11d %,11d %9s %9s %,11d %,11d %,11d %,11d %,11d %9s %13s %,7d %,7d%n", s.label(), s.held(),
+                    s.vmRss(), s.vmRss() - base.vmRss(), per, marginal, s.vmHwm(), s.heapRss(), s.vmRss() - s.heapRss(), s.heapUsed(),
+                    s.heapCommitted(),
                     s.youngGcs() + "/" + s.oldGcs(), s.youngGcMillis() + "/" + s.oldGcMillis(), s.edgeFiles(), s.edgeThreads());
             prev = s;
         }
         if (o.histogram()) {
             System.out.println();
-            System.out.println("After a full GC (jcmd GC.class_histogram), then 2 s:");
-            System.out.printf(Locale.ROOT, "%-9s %7s %11s %11s %9s %11s %11s %9s %11s%n", "step", "held", "VmRSS", "dRSS", "KiB/conn",
-                    "heap comm.", "live heap", "dLive", "live/conn");
+            System.out.println("After a full GC (jcmd GC.class_histogram), then 2 s; then after giving freed malloc memory back"
+                    + " (jcmd System.trim_native_heap):");
+            System.out.printf(Locale.ROOT, "%-9s %7s %11s %11s %9s %11s %11s %9s %11s %11s %11s %9s%n", "step", "held", "VmRSS", "dRSS",
+                    "KiB/conn", "heap comm.", "live heap", "dLive", "live/conn", "VmRSS trim", "dRSS trim", "KiB/conn");
             for (Step s : steps) {
                 String per = s.held() == 0 ? "-" : f1((s.rssAfterGc() - base.rssAfterGc()) / (double) s.held());
                 String livePer = s.held() == 0 ? "-" : f0((s.liveBytes() - base.liveBytes()) / (double) s.held()) + " B";
-                System.out.printf(Locale.ROOT, "%-9s %,7d %,11d %,11d %9s %,11d %,11d %,9d %11s%n", s.label(), s.held(), s.rssAfterGc(),
-                        s.rssAfterGc() - base.rssAfterGc(), per, s.heapCommittedAfterGc(), s.liveBytes() / 1024,
-                        (s.liveBytes() - base.liveBytes()) / 1024, livePer);
+                String trimPer = s.held() == 0 ? "-" : f1((s.rssAfterTrim() - base.rssAfterTrim()) / (double) s.held());
+                System.out.printf(Locale.ROOT, "%-9s %,7d %,11d %,11d %9s %,11d %,11d %,9d %11s %,11d %,11d %9s%n", s.label(), s.held(),
+                        s.rssAfterGc(), s.rssAfterGc() - base.rssAfterGc(), per, s.heapCommittedAfterGc(), s.liveBytes() / 1024,
+                        (s.liveBytes() - base.liveBytes()) / 1024, livePer, s.rssAfterTrim(), s.rssAfterTrim() - base.rssAfterTrim(),
+                        trimPer);
             }
             Step top = steps.get(steps.size() - 1);
             System.out.println();
@@ -390,6 +459,7 @@ public final class HeldMemory {
             m.put("vmHwmKiB", s.vmHwm());
             m.put("rssAnonKiB", s.rssAnon());
             m.put("rssFileKiB", s.rssFile());
+            m.put("heapRssKiB", s.heapRss());
             m.put("deltaRssKiB", s.vmRss() - base.vmRss());
             m.put("kibPerConnection", s.held() == 0 ? null : round1((s.vmRss() - base.vmRss()) / (double) s.held()));
             m.put("heapUsedKiB", s.heapUsed());
@@ -405,6 +475,8 @@ public final class HeldMemory {
                 m.put("liveBytesPerConnection", s.held() == 0 ? null : Math.round((s.liveBytes() - base.liveBytes()) / (double) s.held()));
                 m.put("vmRssAfterFullGcKiB", s.rssAfterGc());
                 m.put("kibPerConnectionAfterFullGc", s.held() == 0 ? null : round1((s.rssAfterGc() - base.rssAfterGc()) / (double) s.held()));
+                m.put("vmRssAfterTrimKiB", s.rssAfterTrim());
+                m.put("kibPerConnectionAfterTrim", s.held() == 0 ? null : round1((s.rssAfterTrim() - base.rssAfterTrim()) / (double) s.held()));
             }
             if (!s.nativeMemory().isEmpty()) {
                 m.put("nmtCommittedKiB", s.nativeMemory());
