@@ -249,9 +249,13 @@ final class SseClients implements AutoCloseable {
         }
     }
 
+    /** Closes every client, held or still connecting, and the selector. */
     @Override
     public void close() throws IOException {
-        closeAll();
+        for (SelectionKey key : selector.keys()) {
+            closeQuietly((SocketChannel) key.channel());
+        }
+        held.clear();
         selector.close();
     }
 }
