@@ -5,7 +5,8 @@
 # io.surrogate.benchmarks.HeldMemory: the edge as a child process with EDGE_JVM_FLAGS, an
 # in-process sample origin, and up to the last step's SSE clients from one NIO thread.
 #
-#   benchmarks/held-memory.sh                                   # the JVM's defaults, as ./surrogate serve runs
+#   benchmarks/held-memory.sh                                   # the flags ./surrogate serve starts the edge with
+#   EDGE_JVM_FLAGS= benchmarks/held-memory.sh                   # the JVM's own defaults (G1)
 #   EDGE_JVM_FLAGS="-XX:+UseSerialGC -Xmx256m" benchmarks/held-memory.sh
 #   benchmarks/held-memory.sh --steps 1000,2000 --warmup 200    # a quick look; other HeldMemory options pass through
 #
@@ -23,11 +24,13 @@ load() { echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) load:$(uptime | sed 's/.*load av
 echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(awk '/MemTotal/ {print $2, $3}' /proc/meminfo) MemTotal, $(uname -sr)"
 echo "# java: $(java -version 2>&1 | sed -n 2p)"
 echo "# open files: soft $(ulimit -Sn), hard $(ulimit -Hn)"
-defaults="(none: the JVM's defaults)"
-echo "# EDGE_JVM_FLAGS: ${EDGE_JVM_FLAGS:-$defaults}"
+# unset: the launcher's flags for serve and demo, read from ./surrogate itself
+launcher_flags="$(sed -n 's/^edge_opts="\(.*\)"$/\1/p' surrogate)"
+flags="${EDGE_JVM_FLAGS-$launcher_flags}"
+echo "# EDGE_JVM_FLAGS: ${flags:-(none: the JVM's defaults)}"
 load
 java -cp benchmarks/target/benchmarks.jar io.surrogate.benchmarks.HeldMemory \
   --steps "${STEPS:-5000,19000}" \
-  --edge-jvm-flags "${EDGE_JVM_FLAGS:-}" \
+  --edge-jvm-flags "$flags" \
   "$@"
 load
