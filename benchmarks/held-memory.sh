@@ -27,7 +27,8 @@ echo "# open files: soft $(ulimit -Sn), hard $(ulimit -Hn)"
 # unset: the launcher's flags for serve and demo, read from ./surrogate itself
 launcher_flags="$(sed -n 's/^edge_opts="\(.*\)"$/\1/p' surrogate)"
 flags="${EDGE_JVM_FLAGS-$launcher_flags}"
-echo "# EDGE_JVM_FLAGS: ${flags:-(none: the JVM's defaults)}"
+defaults="(none: the JVM's defaults)"
+echo "# EDGE_JVM_FLAGS: ${flags:-$defaults}"
 load
 java -cp benchmarks/target/benchmarks.jar io.surrogate.benchmarks.HeldMemory \
   --steps "${STEPS:-5000,19000}" \
