@@ -74,7 +74,7 @@ final class ServeCommand implements Callable<Integer> {
     int replayCapacity;
 
     @Option(names = "--max-clients", paramLabel = "N", defaultValue = "0",
-            description = "Client connections before new ones get 503 (default: the open-file limit less 100).")
+            description = "Client connections before new ones get 503 (default: the open-file limit less 214).")
     int maxClients;
 
     @Option(names = "--no-watch", description = "Do not reload the rules when their files change (POST /admin/reload still does).")

@@ -18,8 +18,12 @@ import java.util.logging.Logger;
 final class ClientConnections {
     private static final Logger LOG = Logger.getLogger("surrogate.connections");
     private static final AttachmentKey<State> STATE = AttachmentKey.create(State.class);
-    /** files the process needs besides clients: jars, listeners, the origin pool, rule files, epoll */
-    static final int RESERVED_FILES = 100;
+    /**
+     * Files the process needs besides clients: jars, listeners, epoll, rule files, the watcher
+     * and room for the connections refused with 503 (150 in all; about 100 are open when idle),
+     * and the connections to origins (at most {@link OriginClient#MAX_IN_FLIGHT} at once).
+     */
+    static final int RESERVED_FILES = 150 + OriginClient.MAX_IN_FLIGHT;
     private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
     /** Per connection: its number and the response it holds now. */

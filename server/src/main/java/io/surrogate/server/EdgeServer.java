@@ -70,8 +70,8 @@ public final class EdgeServer implements AutoCloseable {
                 .setServerOption(UndertowOptions.ALWAYS_SET_DATE, false)
                 .setSocketOption(Options.BACKLOG, 4096)
                 // backstop under the 503 path: past this, XNIO stops accepting instead of failing on EMFILE
-                .setSocketOption(Options.CONNECTION_HIGH_WATER, capacity + 50)
-                .setSocketOption(Options.CONNECTION_LOW_WATER, capacity + 40)
+                .setSocketOption(Options.CONNECTION_HIGH_WATER, capacity + 20)
+                .setSocketOption(Options.CONNECTION_LOW_WATER, capacity + 10)
                 .addHttpListener(config.clientListen().getPort(), config.clientListen().getHostString(), clients)
                 .addHttpListener(config.originListen().getPort(), config.originListen().getHostString(), originSide)
                 .build();

@@ -36,6 +36,11 @@ final class OriginClient implements AutoCloseable {
     private static final Set<String> SET_BY_CLIENT = Set.of("host", "content-length", "connection");
     /** The most of an origin's answer body the edge keeps (a rejection forwarded to the client); the rest is read and dropped. */
     static final int MAX_ANSWER_BODY = 64 * 1024;
+    /** Requests to origins at once, so connections to origins at once: counted in the edge's file budget. */
+    static final int MAX_IN_FLIGHT = 64;
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Pending> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
 
     private final ExecutorService executor;
     private final HttpClient client;
@@ -65,7 +70,51 @@ final class OriginClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Sends now if fewer than {@link #MAX_IN_FLIGHT} requests are out, else when one comes back.
+     * The bound keeps the edge's connections to the origin (files, like its clients) few: the
+     * JDK client opens a connection per concurrent request and has no pool limit of its own.
+     */
     CompletableFuture<Answer> send(URI uri, OriginRequest request, Duration timeout) {
+        Pending p = new Pending(uri, request, timeout, System.nanoTime());
+        waiting.add(p);
+        pump();
+        return p.result;
+    }
+
+    /** Starts waiting requests while there is room; a request that waited past its timeout fails as one. */
+    private void pump() {
+        while (true) {
+            int n = inFlight.get();
+            if (n >= MAX_IN_FLIGHT) {
+                return;
+            }
+            if (!inFlight.compareAndSet(n, n + 1)) {
+                continue;
+            }
+            Pending p = waiting.poll();
+            if (p == null) {
+                inFlight.decrementAndGet();
+                if (waiting.isEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            Duration left = p.timeout.minusNanos(System.nanoTime() - p.queuedAt);
+            if (left.isNegative() || left.isZero()) {
+                inFlight.decrementAndGet();
+                p.result.complete(new Answer(0, null, new byte[0], Failure.TIMEOUT));
+                continue;
+            }
+            start(p.uri, p.request, left).whenComplete((answer, error) -> {
+                inFlight.decrementAndGet();
+                pump();
+                p.result.complete(answer);
+            });
+        }
+    }
+
+    private CompletableFuture<Answer> start(URI uri, OriginRequest request, Duration timeout) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
                 .method(request.method(), HttpRequest.BodyPublishers.ofByteArray(request.body()));
         for (Decision.HeaderField h : request.headers()) {
@@ -83,6 +132,13 @@ final class OriginClient implements AutoCloseable {
                     boolean timedOut = cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException);
                     return new Answer(0, null, new byte[0], timedOut ? Failure.TIMEOUT : Failure.REFUSED);
                 });
+    }
+
+    /** A request waiting for room. */
+    private record Pending(URI uri, OriginRequest request, Duration timeout, long queuedAt, CompletableFuture<Answer> result) {
+        Pending(URI uri, OriginRequest request, Duration timeout, long queuedAt) {
+            this(uri, request, timeout, queuedAt, new CompletableFuture<>());
+        }
     }
 
     static String describe(Answer a) {
