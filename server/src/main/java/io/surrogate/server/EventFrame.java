@@ -1,5 +1,7 @@
 package io.surrogate.server;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class EventFrame {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    /** JSON strings as JSON has them: no HTML escaping, U+2028 and U+2029 escaped by Gson */
+    static final Gson JSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private final String eventId;
     private final byte[] data;
@@ -60,8 +64,8 @@ final class EventFrame {
             synchronized (this) {
                 b = ndjsonTail;
                 if (b == null) {
-                    String tail = "\",\"event\":\"" + Json.escape(eventId) + "\",\"data\":\""
-                            + Json.escape(new String(data, StandardCharsets.UTF_8)) + "\"}\n";
+                    String tail = "\",\"event\":" + JSON.toJson(eventId) + ",\"data\":"
+                            + JSON.toJson(new String(data, StandardCharsets.UTF_8)) + "}\n";
                     b = ByteBuffer.wrap(tail.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
                     ndjsonTail = b;
                 }

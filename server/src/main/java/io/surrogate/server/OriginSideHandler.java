@@ -54,8 +54,7 @@ final class OriginSideHandler implements HttpHandler {
                 LiveRules.Outcome o = rules.reload();
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
                 exchange.setStatusCode(o.applied() ? 200 : 422);
-                exchange.getResponseSender().send("{\"applied\":" + o.applied() + ",\"generation\":" + o.generation()
-                        + ",\"fingerprint\":\"" + o.fingerprint() + "\",\"diagnostics\":\"" + Json.escape(o.diagnostics()) + "\"}\n");
+                exchange.getResponseSender().send(EventFrame.JSON.toJson(o) + "\n");
             }
             default -> ClientHandler.text(exchange, 404, "not found; this listener serves " + DeliveryHandler.PATH
                     + ", /metrics, /healthz, /readyz and /admin/reload\n");

@@ -95,7 +95,7 @@ final class DemoSite implements HttpHandler {
             text = b.toString();
         }
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-        exchange.getResponseSender().send("{\"text\":\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}\n");
+        exchange.getResponseSender().send(new com.google.gson.Gson().toJson(java.util.Map.of("text", text)) + "\n");
     }
 
     private static String field(String form, String name) {
