@@ -184,14 +184,23 @@ final class ClientHandler implements HttpHandler {
             }
             hub.accepted(sub);
             if (stream != null) {
+                // "attached" is said once the stream connection carries the subscription
                 stream.execute(() -> {
-                    if (!hub.multiplex(stream, sub)) {
+                    boolean attached = hub.multiplex(stream, sub);
+                    if (!attached) {
                         hub.endAndTell(sub, "stream-gone");
                     }
+                    exchange.getIoThread().execute(() -> {
+                        if (attached) {
+                            metrics.subscribe("attached");
+                            headers(exchange, responseHeaders);
+                            text(exchange, StatusCodes.OK, "attached\n");
+                        } else {
+                            metrics.subscribe("no-stream");
+                            text(exchange, StatusCodes.CONFLICT, "the stream closed meanwhile; open a new one\n");
+                        }
+                    });
                 });
-                metrics.subscribe("attached");
-                headers(exchange, responseHeaders);
-                text(exchange, StatusCodes.OK, "attached\n");
                 return;
             }
             metrics.subscribe("held");

@@ -33,6 +33,7 @@ class SeedRequestTest {
             try (Socket s = send(f, request)) {
                 Received sub = f.origin.awaitReceived("/subscribe-event", 1, WAIT).get(0);
                 assertFourHeaders(sub);
+                assertThat(EdgeFixture.eventually(WAIT, () -> f.edge.heldConnections() == 1)).isTrue();
                 Delivery d = f.origin.deliver(sub.token(), sub.eventId(), sub.user(), "You've Got Mail!".getBytes(StandardCharsets.UTF_8));
                 assertThat(d.status()).isEqualTo(200);
                 String text = readUntil(s.getInputStream(), "data: You've Got Mail!");

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import io.surrogate.server.origin.Answer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -87,6 +89,29 @@ class SubscribeFlowTest {
                     assertThat(gone.get(0).token()).isEqualTo(token);
                 }
             }
+            f.assertQuiet(WAIT);
+        }
+    }
+
+    /**
+     * An origin may deliver the moment it has answered 202, before the edge has read that
+     * answer: the event is queued in the subscription (202 queued) and the client gets it as
+     * soon as it is held.
+     */
+    @Test
+    void anEventDeliveredBeforeTheEdgeHoldsTheClientWaitsForIt() throws Exception {
+        try (EdgeFixture f = EdgeFixture.start(EdgeFixture.rule("repeatable", "sse", "1s", ""))) {
+            f.origin.setSubscribeAnswer(r -> Answer.accepted().delayedBy(Duration.ofMillis(500)));
+            CompletableFuture<RawClient> opening = CompletableFuture.supplyAsync(() -> open(f, "/sub?e=2&u=B"));
+            String token = f.origin.awaitReceived("/subscribe-event", 1, WAIT).get(0).token();
+            Delivery early = f.origin.deliver(token, "2", "B", bytes("early"));
+            assertThat(early.status()).as("the origin's 202 has not reached the edge yet").isEqualTo(202);
+            assertThat(early.word()).isEqualTo("queued");
+            RawClient client = opening.get();
+            assertThat(client.status).isEqualTo(200);
+            assertThat(data(client, "sse")).isEqualTo("early");
+            client.close();
+            f.origin.awaitReceived("/unsubscribe-event", 1, WAIT);
             f.assertQuiet(WAIT);
         }
     }
