@@ -9,6 +9,7 @@ import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.request.EdgeRequest;
+import io.surrogate.engine.text.Escaping;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
@@ -159,7 +160,7 @@ final class ClientHandler implements HttpHandler {
         }
         // Registered before the origin is asked: an origin may deliver right after its 202, before
         // the edge has read the 202; such an event waits in the subscription for its client.
-        String eventKey = Hub.eventKey(settings.originKey().name(), Hub.eventIdAsSent(plan.eventId()));
+        String eventKey = Hub.eventKey(settings.originKey().name(), Escaping.headerValue(plan.eventId()));
         Subscription sub = new Subscription(hub.newHandle(), minted.token(), minted.claims(), plan, request.headers().first("Host"), eventKey);
         hub.register(sub);
         // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
@@ -218,7 +219,7 @@ final class ClientHandler implements HttpHandler {
             text(exchange, StatusCodes.BAD_GATEWAY, "the origin cannot be reached\n");
         } else if (answer.status() >= 400 && answer.status() <= 599) {
             metrics.subscribe("rejected");
-            LOG.fine(() -> "event=subscribe-rejected status=" + answer.status() + " event-id=" + Hub.eventIdAsSent(plan.eventId()));
+            LOG.fine(() -> "event=subscribe-rejected status=" + answer.status() + " event-id=" + Escaping.headerValue(plan.eventId()));
             headers(exchange, responseHeaders);
             if (settings.forwardRejectionBody() && answer.body().length > 0) {
                 exchange.setStatusCode(answer.status());

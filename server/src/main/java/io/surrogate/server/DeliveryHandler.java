@@ -1,5 +1,6 @@
 package io.surrogate.server;
 
+import io.surrogate.engine.text.Escaping;
 import io.surrogate.engine.token.NamedKey;
 import io.surrogate.engine.token.OriginSignature;
 import io.surrogate.engine.token.TinkTokenCodec;
@@ -132,7 +133,7 @@ final class DeliveryHandler implements HttpHandler {
                 return;
             }
             // an empty X-Event-User matches only a token without a user: a user's token never becomes a fan-out
-            if (!Hub.eventIdAsSent(claims.event()).equals(id) || !Hub.eventIdAsSent(claims.user()).equals(user)) {
+            if (!Escaping.headerValue(claims.event()).equals(id) || !Escaping.headerValue(claims.user()).equals(user)) {
                 refuse(exchange, 403, "bad-token", "the token is for another event or user");
                 return;
             }

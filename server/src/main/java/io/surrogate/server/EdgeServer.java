@@ -150,10 +150,6 @@ public final class EdgeServer implements AutoCloseable {
         return hub.pendingTimers();
     }
 
-    public int clientCapacity() {
-        return connections.capacity();
-    }
-
     public long refusedConnections() {
         return connections.refusedTotal();
     }

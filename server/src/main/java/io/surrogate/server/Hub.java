@@ -5,7 +5,6 @@ import io.surrogate.engine.OriginRequest;
 import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.request.Headers;
-import io.surrogate.engine.text.Escaping;
 import io.undertow.server.HttpServerExchange;
 import java.net.InetAddress;
 import java.net.URI;
@@ -391,10 +390,5 @@ final class Hub {
             }
         }
         timers.shutdownNow();
-    }
-
-    /** For a one-line status: the event id as the origin sends it in X-Event-Id. */
-    static String eventIdAsSent(String eventId) {
-        return Escaping.headerValue(eventId);
     }
 }

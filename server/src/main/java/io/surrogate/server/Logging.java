@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -47,13 +46,6 @@ public final class Logging {
         // the libraries are chatty at INFO about their own start-up; keep their warnings
         XNIO.setLevel(Level.WARNING);
         UNDERTOW.setLevel(Level.WARNING);
-    }
-
-    /** For tests and embedding: the default console handler, our format. */
-    public static Handler console() {
-        ConsoleHandler h = new ConsoleHandler();
-        h.setFormatter(new LogfmtFormatter());
-        return h;
     }
 
     /** One line per record; a message that already holds {@code key=value} pairs is kept as is. */

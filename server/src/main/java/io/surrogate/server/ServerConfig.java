@@ -70,11 +70,6 @@ public record ServerConfig(
                 DEFAULT_SIGNATURE_WINDOW, DEFAULT_REPLAY_CAPACITY, true, 0, Optional.empty());
     }
 
-    public ServerConfig withFallback(HttpHandler handler) {
-        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, Optional.of(handler));
-    }
-
     public ServerConfig withMaxClients(int clients) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
                 maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback);

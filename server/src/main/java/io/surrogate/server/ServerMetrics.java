@@ -85,11 +85,6 @@ final class ServerMetrics {
                 k -> Counter.builder(name).description(description).tag(tag, value).register(registry)).increment();
     }
 
-    double counterValue(String name, String tag, String value) {
-        Counter c = registry.find(name).tag(tag, value).counter();
-        return c == null ? 0 : c.count();
-    }
-
     String scrape() {
         return registry.scrape();
     }
