@@ -2,6 +2,7 @@ package io.surrogate.benchmarks;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.surrogate.cli.loadtest.EdgeProcess;
 import io.surrogate.engine.token.KeyPurpose;
 import io.surrogate.engine.token.Keyring;
 import io.surrogate.engine.token.TinkKeys;

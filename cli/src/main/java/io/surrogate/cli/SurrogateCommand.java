@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "surrogate 0.1.0",
         description = "An edge server that holds server-push connections for an origin, driven by XML rule files.",
-        subcommands = {ValidateCommand.class, DryRunCommand.class, ServeCommand.class, DemoCommand.class, KeysCommand.class, TokenCommand.class,
+        subcommands = {ValidateCommand.class, DryRunCommand.class, ServeCommand.class, DemoCommand.class, LoadtestCommand.class, KeysCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  surrogate demo",

@@ -1,4 +1,4 @@
-package io.surrogate.benchmarks;
+package io.surrogate.cli.loadtest;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * {@link #close} stops it (SIGTERM, then SIGKILL); a shutdown hook does the same if the
  * measuring program dies first.
  */
-final class EdgeProcess implements AutoCloseable {
+public final class EdgeProcess implements AutoCloseable {
     /** {@code surrogate: clients on http://H:P, origin side on http://H:P; Ctrl-C stops} */
     private static final Pattern BOUND = Pattern.compile("clients on http://([^,\\s]+):(\\d+), origin side on http://([^;\\s]+):(\\d+)");
     private static final Pattern STATUS_KB = Pattern.compile("^(\\w+):\\s+(\\d+)(?: kB)?$");
@@ -46,8 +46,8 @@ final class EdgeProcess implements AutoCloseable {
     private final Thread hook;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
-    final InetSocketAddress clients;
-    final URI originSide;
+    public final InetSocketAddress clients;
+    public final URI originSide;
 
     private EdgeProcess(Process process, Path log, Thread hook, InetSocketAddress clients, URI originSide) {
         this.process = process;
@@ -58,21 +58,22 @@ final class EdgeProcess implements AutoCloseable {
     }
 
     /** The java command that runs {@code serve}: this JVM's {@code java}, the flags, the CLI jar. */
-    static List<String> command(List<String> jvmFlags, Path jar, Path rules, Path keys, URI origin) {
+    public static List<String> command(List<String> jvmFlags, Path jar, Path rules, Path keys, URI origin, String... serveOptions) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
         cmd.addAll(List.of("-jar", jar.toString(), "serve", "--rules", rules.toString(), "--keys", keys.toString(),
                 "--origin", origin.toString(), "--listen", "127.0.0.1:0", "--origin-listen", "127.0.0.1:0"));
+        cmd.addAll(List.of(serveOptions));
         return cmd;
     }
 
-    static EdgeProcess start(List<String> command, Path log, Duration timeout) throws IOException, InterruptedException {
+    public static EdgeProcess start(List<String> command, Path log, Duration timeout) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.PIPE);
         Process p = pb.start();
-        Thread hook = new Thread(() -> kill(p), "held-memory-kill-edge");
+        Thread hook = new Thread(() -> kill(p), "kill-edge");
         Runtime.getRuntime().addShutdownHook(hook);
         CompletableFuture<Matcher> bound = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
@@ -89,7 +90,7 @@ final class EdgeProcess implements AutoCloseable {
                 bound.completeExceptionally(e);
             }
             bound.completeExceptionally(new IOException("the edge's standard output ended"));
-        }, "held-memory-edge-stdout");
+        }, "edge-stdout");
         reader.setDaemon(true);
         reader.start();
         Matcher m;
@@ -105,16 +106,16 @@ final class EdgeProcess implements AutoCloseable {
         return new EdgeProcess(p, log, hook, clients, originSide);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
     /** The numeric fields of {@code /proc/PID/status}, in kB where the kernel says kB (VmRSS, VmHWM, RssAnon...). */
-    Map<String, Long> status() throws IOException {
+    public Map<String, Long> status() throws IOException {
         Map<String, Long> out = new LinkedHashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
             Matcher m = STATUS_KB.matcher(line.strip());
@@ -125,14 +126,14 @@ final class EdgeProcess implements AutoCloseable {
         return out;
     }
 
-    int openFiles() throws IOException {
+    public int openFiles() throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid()), "fd"))) {
             return (int) fds.count();
         }
     }
 
     /** {@code GET /metrics} on the origin side: every sample by its name and labels. */
-    Map<String, Double> metrics() throws IOException, InterruptedException {
+    public Map<String, Double> metrics() throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(originSide.resolve("/metrics")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
@@ -152,7 +153,7 @@ final class EdgeProcess implements AutoCloseable {
     }
 
     /** Runs {@code jcmd PID args...} and returns its output; jcmd is this JVM's. */
-    String jcmd(String... args) throws IOException, InterruptedException {
+    public String jcmd(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
         cmd.add(Long.toString(pid()));
@@ -167,7 +168,7 @@ final class EdgeProcess implements AutoCloseable {
     }
 
     /** The first log line that contains {@code text}, or empty. */
-    String logLine(String text) {
+    public String logLine(String text) {
         try (Stream<String> lines = Files.lines(log)) {
             return lines.filter(l -> l.contains(text)).findFirst().orElse("");
         } catch (IOException | UncheckedIOException e) {
@@ -175,7 +176,7 @@ final class EdgeProcess implements AutoCloseable {
         }
     }
 
-    String logTail(int lines) {
+    public String logTail(int lines) {
         return tail(log, lines);
     }
 

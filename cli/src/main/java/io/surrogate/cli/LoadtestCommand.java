@@ -1,0 +1,228 @@
+package io.surrogate.cli;
+
+import io.surrogate.cli.loadtest.LoadTest;
+import io.surrogate.cli.loadtest.Targets;
+import io.surrogate.server.Logging;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code surrogate loadtest}: the load generator (docs/performance.md reports what it measured). */
+@Command(name = "loadtest",
+        description = {"Put a Surrogate edge (started here, with a fast built-in origin) or Nchan under load, on loopback, and measure it.",
+                "Scenarios: held (memory per held idle subscriber), fanout (one event to N subscribers of one channel), "
+                        + "unicast (signed deliveries at a rate to distinct subscribers), subscribe (full subscribe round trips per second), "
+                        + "soak (churn: subscribers arrive at a rate, each gets one event and leaves).",
+                "Prints progress and a summary, then one JSON line. Exit status 1 when an event was lost or a subscriber failed."},
+        mixinStandardHelpOptions = true,
+        footer = {"", "Examples:",
+                "  surrogate loadtest held --steps 10000,19000",
+                "  surrogate loadtest fanout -n 10000 --rounds 5",
+                "  surrogate loadtest unicast -n 10000 --rate 5000 --seconds 30",
+                "  surrogate loadtest subscribe --seconds 20",
+                "  surrogate loadtest soak --rate 1000 --seconds 600",
+                "  surrogate loadtest fanout -n 10000 --target nchan --nchan-dir /tmp/nchan.X"})
+final class LoadtestCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "held, fanout, unicast, subscribe or soak.")
+    String scenario;
+
+    @Option(names = "--target", paramLabel = "SYSTEM", defaultValue = "surrogate",
+            description = "surrogate (edges started here as child processes) or nchan (started by benchmarks/nchan/nchan.sh; default: ${DEFAULT-VALUE}).")
+    String target;
+
+    @Option(names = {"-n", "--clients"}, paramLabel = "N", defaultValue = "10000",
+            description = "Subscribers held (fanout, unicast; default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--steps", paramLabel = "N,N", split = ",", description = "held: the counts to measure at (default: the -n value).")
+    List<Integer> steps;
+
+    @Option(names = "--transport", paramLabel = "T", defaultValue = "sse", description = "sse or long-poll (default: ${DEFAULT-VALUE}).")
+    String transport;
+
+    @Option(names = "--channel", paramLabel = "C", defaultValue = "per-subscriber",
+            description = "held: per-subscriber (one channel or event each) or shared (default: ${DEFAULT-VALUE}).")
+    String channel;
+
+    @Option(names = "--rate", paramLabel = "PER_SECOND", defaultValue = "1000",
+            description = "unicast: publishes per second, 0 for as fast as the server answers; soak: new subscribers per second (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "20",
+            description = "unicast, subscribe, soak: how long, at most 3600 (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--warmup", paramLabel = "S", defaultValue = "5",
+            description = "unicast: seconds of publishing before recording; fanout: rounds before recording (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5", description = "fanout: recorded rounds (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--concurrency", paramLabel = "C", defaultValue = "500",
+            description = "Subscribers connecting at once (soak: waiting for their event at once; default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--publishers", paramLabel = "P", defaultValue = "16",
+            description = "Keep-alive publishing connections per server, one request in flight on each (default: ${DEFAULT-VALUE}).")
+    int publishers;
+
+    @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "Selector threads of the generator (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--idle", paramLabel = "S", defaultValue = "3",
+            description = "Seconds to wait once subscribers are held, before measuring (default: ${DEFAULT-VALUE}).")
+    int idle;
+
+    @Option(names = "--warmup-clients", paramLabel = "N", defaultValue = "1000",
+            description = "held: subscribers held and closed before the baseline (default: ${DEFAULT-VALUE}).")
+    int warmupClients;
+
+    @Option(names = "--edges", paramLabel = "K", defaultValue = "1", description = "surrogate: edge processes; subscriber I uses edge I mod K (default: ${DEFAULT-VALUE}).")
+    int edges;
+
+    @Option(names = "--edge-jvm-flags", paramLabel = "FLAGS",
+            description = "surrogate: the edges' JVM flags (default: the flags ./surrogate starts serve with; empty for the JVM's defaults).")
+    String edgeJvmFlags;
+
+    @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s",
+            description = "surrogate: the rule's heartbeat; a dropped subscription is unsubscribed one heartbeat later (default: ${DEFAULT-VALUE}).")
+    String heartbeat;
+
+    @Option(names = "--jar", paramLabel = "PATH", description = "surrogate: the jar the edges run (default: the jar this command runs from).")
+    Path jar;
+
+    @Option(names = "--nchan", paramLabel = "URL", defaultValue = "http://127.0.0.1:8090", description = "nchan: its address (default: ${DEFAULT-VALUE}).")
+    URI nchan;
+
+    @Option(names = "--nchan-dir", paramLabel = "DIR", description = "nchan: the directory 'benchmarks/nchan/nchan.sh start' printed (its pid file).")
+    Path nchanDir;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also append the JSON line to this file.")
+    Path json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> scenarios = List.of("held", "fanout", "unicast", "subscribe", "soak");
+        if (!scenarios.contains(scenario)) {
+            return usage("SCENARIO must be one of " + String.join(", ", scenarios) + ", not " + scenario);
+        }
+        if (!List.of("sse", "long-poll").contains(transport) || !List.of("per-subscriber", "shared").contains(channel)) {
+            return usage("--transport is sse or long-poll; --channel is per-subscriber or shared");
+        }
+        List<Integer> counts = steps == null || steps.isEmpty() ? List.of(clients) : steps;
+        long files = maxFiles();
+        int most = counts.stream().mapToInt(Integer::intValue).max().orElse(clients) + Math.max(0, warmupClients);
+        if (clients < 1 || counts.stream().anyMatch(n -> n < 1) || most > files - 200) {
+            return usage("subscribers must be 1 to " + (files - 200) + " in one process (this process may open " + files
+                    + " files; for more, run several, each against its own edges)");
+        }
+        if (seconds < 1 || seconds > 3600 || rate < 0 || rate > 1_000_000 || concurrency < 1 || publishers < 1 || threads < 1 || threads > 16
+                || edges < 1 || edges > 16 || warmup < 0 || rounds < 1 || idle < 0) {
+            return usage("out of range: --seconds 1-3600, --rate 0-1000000, --threads 1-16, --edges 1-16, --concurrency and --publishers at least 1");
+        }
+        if ("soak".equals(scenario) && rate == 0) {
+            return usage("soak needs a --rate above 0");
+        }
+        if (!"surrogate".equals(target) && !"nchan".equals(target)) {
+            return usage("--target is surrogate or nchan");
+        }
+        if ("nchan".equals(target) && (nchanDir == null || !Files.isRegularFile(nchanDir.resolve("nginx.pid")))) {
+            return usage("--target nchan needs --nchan-dir DIR with DIR/nginx.pid (start it with benchmarks/nchan/nchan.sh start)");
+        }
+        var options = new LoadTest.Options(scenario, clients, counts, "sse".equals(transport), "shared".equals(channel), rate, seconds, warmup,
+                rounds, concurrency, publishers, threads, idle, "held".equals(scenario) ? warmupClients : 0);
+        String flags = edgeJvmFlags != null ? edgeJvmFlags : System.getenv().getOrDefault("SURROGATE_EDGE_JAVA_OPTS", "");
+        List<String> jvmFlags = flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+"));
+        // the edges log to their own files; here only warnings (Undertow's start lines of the built-in origin are noise)
+        Logging.install(Level.WARNING, System.err);
+        try (var t = "nchan".equals(target) ? Targets.nchan(nchan, nchanDir) : Targets.surrogate(edges, edgeJar(), jvmFlags, heartbeat)) {
+            StringPrintWriter capture = new StringPrintWriter(out);
+            boolean ok = new LoadTest(options, t, capture).run();
+            if (json != null) {
+                Files.writeString(json, capture.lastLine() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            return ok ? 0 : SurrogateCommand.EXIT_ERRORS;
+        }
+    }
+
+    private Path edgeJar() throws Exception {
+        if (jar != null) {
+            return jar;
+        }
+        Path self = Path.of(LoadtestCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (!self.toString().endsWith(".jar")) {
+            throw new IllegalStateException("not run from a jar (" + self + "): give the edge's jar with --jar cli/target/surrogate.jar");
+        }
+        return self;
+    }
+
+    private static long maxFiles() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return unix.getMaxFileDescriptorCount();
+        }
+        return 20_000;
+    }
+
+    private int usage(String message) {
+        spec.commandLine().getErr().println("error: " + message);
+        spec.commandLine().getErr().println("try 'surrogate loadtest --help'");
+        return SurrogateCommand.EXIT_USAGE;
+    }
+
+    /** A writer that passes everything on and remembers the last line (the JSON line). */
+    private static final class StringPrintWriter extends PrintWriter {
+        private final StringBuilder line = new StringBuilder();
+        private String last = "";
+
+        StringPrintWriter(PrintWriter out) {
+            super(out, true);
+        }
+
+        @Override
+        public void write(String s, int off, int len) {
+            super.write(s, off, len);
+            for (int i = off; i < off + len; i++) {
+                char c = s.charAt(i);
+                if (c == '\n') {
+                    if (line.length() > 0) {
+                        last = line.toString();
+                    }
+                    line.setLength(0);
+                } else {
+                    line.append(c);
+                }
+            }
+        }
+
+        @Override
+        public void write(int c) {
+            write(String.valueOf((char) c), 0, 1);
+        }
+
+        @Override
+        public void write(char[] buf, int off, int len) {
+            write(new String(buf, off, len), 0, len);
+        }
+
+        String lastLine() {
+            return last;
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.surrogate.cli.loadtest;
+
+import io.surrogate.engine.token.KeyPurpose;
+import io.surrogate.engine.token.Keyring;
+import io.surrogate.engine.token.NamedKey;
+import io.surrogate.engine.token.OriginSignature;
+import io.surrogate.engine.token.TinkKeys;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Surrogate under load: {@code edges} {@code surrogate serve} child processes (each its own edge
+ * id, keys shared), a {@link LoadOrigin} in this process that accepts every subscription, and
+ * fresh Tink keys in a temporary directory deleted on close. Subscriber {@code i} subscribes
+ * through edge {@code i mod edges} with {@code GET /sub?e=CHANNEL&u=uI}; the real subscribe
+ * flow runs (token minted, origin asked, client held). A unicast publish is a signed
+ * {@code /deliver-event} with the token the origin stored, sent to the first edge: a token
+ * minted by another edge gets {@code 421} and the publish follows {@code X-Event-Edge}.
+ */
+final class SurrogateTarget implements Target {
+    private static final String PATH = "/deliver-event";
+
+    private final Path dir;
+    private final NamedKey originKey;
+    private final LoadOrigin origin;
+    private final List<EdgeProcess> edges = new ArrayList<>();
+    private final List<InetSocketAddress> originSides = new ArrayList<>();
+    private final String flags;
+
+    private SurrogateTarget(Path dir, NamedKey originKey, LoadOrigin origin, String flags) {
+        this.dir = dir;
+        this.originKey = originKey;
+        this.origin = origin;
+        this.flags = flags;
+    }
+
+    static SurrogateTarget start(int edges, Path jar, List<String> jvmFlags, String heartbeat, List<String> serveOptions)
+            throws Exception {
+        Path dir = Files.createTempDirectory("surrogate-loadtest-");
+        Path keys = Files.createDirectory(dir.resolve("keys"));
+        Keyring.write(keys, "tok", TinkKeys.generate(KeyPurpose.TOKEN));
+        Keyring.write(keys, "origin", TinkKeys.generate(KeyPurpose.HMAC));
+        NamedKey key = Keyring.open(keys).find("origin").orElseThrow();
+        Path rules = dir.resolve("loadtest.xml");
+        Files.writeString(rules, RULES.replace("HEARTBEAT", heartbeat));
+        SurrogateTarget t = new SurrogateTarget(dir, key, new LoadOrigin(key), jvmFlags.isEmpty() ? "(the JVM's defaults)" : String.join(" ", jvmFlags));
+        try {
+            for (int e = 0; e < edges; e++) {
+                List<String> options = new ArrayList<>(List.of("--edge-id", "edge-" + (e + 1), "--log-level", "WARNING"));
+                options.addAll(serveOptions);
+                List<String> command = EdgeProcess.command(jvmFlags, jar, rules, keys, t.origin.uri(), options.toArray(String[]::new));
+                EdgeProcess edge = EdgeProcess.start(command, dir.resolve("edge-" + (e + 1) + ".log"), Duration.ofSeconds(90));
+                t.edges.add(edge);
+                t.originSides.add(new InetSocketAddress(edge.originSide.getHost(), edge.originSide.getPort()));
+            }
+        } catch (Exception | Error e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    LoadOrigin origin() {
+        return origin;
+    }
+
+    List<EdgeProcess> edges() {
+        return edges;
+    }
+
+    @Override
+    public String name() {
+        return "surrogate";
+    }
+
+    @Override
+    public String describe() {
+        return edges.size() + " edge process(es), JVM flags: " + flags;
+    }
+
+    @Override
+    public InetSocketAddress clientAddress(int i) {
+        return edges.get(Math.floorMod(i, edges.size())).clients;
+    }
+
+    @Override
+    public String subscribePath(int i, String channel) {
+        return "/sub?e=" + channel + "&u=u" + i;
+    }
+
+    @Override
+    public InetSocketAddress publishAddress(int subscriber) {
+        return originSides.get(0);
+    }
+
+    @Override
+    public byte[] publishRequest(Publish p) {
+        String user = p.subscriber < 0 ? "" : "u" + p.subscriber;
+        String token = "";
+        if (p.subscriber >= 0) {
+            token = origin.token(p.channel, user);
+            if (token == null) {
+                token = "";
+                user = ""; // a fan-out then; the edge refuses it for a channel nobody shares: counted as refused
+            }
+        }
+        byte[] body = p.body().getBytes(StandardCharsets.US_ASCII);
+        String signature = OriginSignature.sign(new OriginSignature.Signed("POST", PATH, p.channel, user, token, body), originKey,
+                Instant.now().getEpochSecond(), OriginSignature.newNonce()).render();
+        String head = "POST " + PATH + " HTTP/1.1\r\nHost: " + p.to.getAddress().getHostAddress() + ":" + p.to.getPort()
+                + "\r\nX-Event-Id: " + p.channel + "\r\nX-Event-User: " + user + "\r\nX-Event-Token: " + token
+                + "\r\nX-Event-Signature: " + signature + "\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n\r\n";
+        byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] all = new byte[h.length + body.length];
+        System.arraycopy(h, 0, all, 0, h.length);
+        System.arraycopy(body, 0, all, h.length, body.length);
+        return all;
+    }
+
+    @Override
+    public int delivered(int status, String body) {
+        if (status == 202) {
+            return 0;
+        }
+        if (status != 200) {
+            return -1;
+        }
+        String[] lines = body.strip().split("\n");
+        return lines.length > 1 ? Integer.parseInt(lines[1].strip()) : -1;
+    }
+
+    private double sum(String prefix) throws Exception {
+        double sum = 0;
+        for (EdgeProcess e : edges) {
+            for (Map.Entry<String, Double> m : e.metrics().entrySet()) {
+                if (m.getKey().startsWith(prefix)) {
+                    sum += m.getValue();
+                }
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public long heldOnServer() throws Exception {
+        return (long) sum("surrogate_connections_held");
+    }
+
+    @Override
+    public boolean settled() throws Exception {
+        return sum("surrogate_subscriptions") == 0 && sum("surrogate_client_connections") == 0 && origin.stored() == 0;
+    }
+
+    @Override
+    public List<Long> pids() {
+        return edges.stream().map(EdgeProcess::pid).toList();
+    }
+
+    /** Log lines of the edges at WARNING and above (the load test runs them at that level). */
+    String edgeLogs(int lines) {
+        StringBuilder b = new StringBuilder();
+        for (EdgeProcess e : edges) {
+            String tail = e.logTail(lines);
+            if (!tail.isBlank()) {
+                b.append(tail).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    @Override
+    public void close() {
+        for (EdgeProcess e : edges) {
+            e.close();
+        }
+        origin.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // already gone
+        }
+    }
+
+    private static final String RULES = """
+            <rules xmlns="urn:surrogate:rules:1"
+                   xmlns:match="urn:surrogate:match:1"
+                   xmlns:variable="urn:surrogate:variable:1"
+                   xmlns:edgeservices="urn:surrogate:edgeservices:1">
+              <match:uri.path value="/sub">
+                <variable:extract from="query" key="e" name="EVENT" required="true"/>
+                <variable:extract from="query" key="u" name="USER" required="true"/>
+                <edgeservices:event.handle-subscription>
+                  <token>
+                    <key>tok</key>
+                    <nonce-source>CONNECTION</nonce-source>
+                    <lifetime>12h</lifetime>
+                  </token>
+                  <user>$(USER)</user>
+                  <event-id>$(EVENT)</event-id>
+                  <subscription-type>repeatable</subscription-type>
+                  <transport>auto</transport>
+                  <heartbeat>HEARTBEAT</heartbeat>
+                </edgeservices:event.handle-subscription>
+              </match:uri.path>
+            </rules>
+            """;
+}

@@ -1,0 +1,20 @@
+package io.surrogate.cli.loadtest;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The systems {@code surrogate loadtest} can put under load. */
+public final class Targets {
+    private Targets() {}
+
+    /** {@code edges} edge processes running {@code jar}, with a built-in origin; fresh keys. */
+    public static Target surrogate(int edges, Path jar, List<String> jvmFlags, String heartbeat) throws Exception {
+        return SurrogateTarget.start(edges, jar, jvmFlags, heartbeat, List.of());
+    }
+
+    /** Nchan started by benchmarks/nchan/nchan.sh, its pid file in {@code dir}. */
+    public static Target nchan(URI url, Path dir) {
+        return new NchanTarget(url, dir);
+    }
+}
