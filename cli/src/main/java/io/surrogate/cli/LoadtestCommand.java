@@ -93,6 +93,10 @@ final class LoadtestCommand implements Callable<Integer> {
             description = "held: subscribers held and closed before the baseline (default: ${DEFAULT-VALUE}).")
     int warmupClients;
 
+    @Option(names = "--processes", paramLabel = "P", defaultValue = "1",
+            description = "held: worker processes that hold the subscribers, for more than one process may open files (default: ${DEFAULT-VALUE}).")
+    int processes;
+
     @Option(names = "--edges", paramLabel = "K", defaultValue = "1", description = "surrogate: edge processes; subscriber I uses edge I mod K (default: ${DEFAULT-VALUE}).")
     int edges;
 
@@ -103,6 +107,10 @@ final class LoadtestCommand implements Callable<Integer> {
     @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s",
             description = "surrogate: the rule's heartbeat; a dropped subscription is unsubscribed one heartbeat later (default: ${DEFAULT-VALUE}).")
     String heartbeat;
+
+    @Option(names = "--replay-buffer", paramLabel = "N", defaultValue = "16",
+            description = "surrogate: the rule's replay buffer, events kept per subscription for a client that resumes (default: ${DEFAULT-VALUE}, the rule language's default).")
+    int replayBuffer;
 
     @Option(names = "--jar", paramLabel = "PATH", description = "surrogate: the jar the edges run (default: the jar this command runs from).")
     Path jar;
@@ -128,10 +136,16 @@ final class LoadtestCommand implements Callable<Integer> {
         }
         List<Integer> counts = steps == null || steps.isEmpty() ? List.of(clients) : steps;
         long files = maxFiles();
-        int most = counts.stream().mapToInt(Integer::intValue).max().orElse(clients) + Math.max(0, warmupClients);
+        int most = Math.max(counts.stream().mapToInt(Integer::intValue).max().orElse(clients), warmupClients); // the warm-up closes before the steps
+        if (processes > 1) {
+            most = (int) ((most + processes - 1L) / processes); // each worker holds its share
+        }
         if (clients < 1 || counts.stream().anyMatch(n -> n < 1) || most > files - 200) {
             return usage("subscribers must be 1 to " + (files - 200) + " in one process (this process may open " + files
                     + " files; for more, run several, each against its own edges)");
+        }
+        if (processes < 1 || processes > 32 || processes > 1 && !"held".equals(scenario)) {
+            return usage("--processes is 1 to 32, and more than 1 only for held");
         }
         if (seconds < 1 || seconds > 3600 || rate < 0 || rate > 1_000_000 || concurrency < 1 || publishers < 1 || threads < 1 || threads > 16
                 || edges < 1 || edges > 16 || warmup < 0 || rounds < 1 || idle < 0) {
@@ -147,12 +161,13 @@ final class LoadtestCommand implements Callable<Integer> {
             return usage("--target nchan needs --nchan-dir DIR with DIR/nginx.pid (start it with benchmarks/nchan/nchan.sh start)");
         }
         var options = new LoadTest.Options(scenario, clients, counts, "sse".equals(transport), "shared".equals(channel), rate, seconds, warmup,
-                rounds, concurrency, publishers, threads, idle, "held".equals(scenario) ? warmupClients : 0);
+                rounds, concurrency, publishers, threads, idle, "held".equals(scenario) && processes == 1 ? warmupClients : 0, processes,
+                "held".equals(scenario) && processes > 1 ? edgeJar() : null);
         String flags = edgeJvmFlags != null ? edgeJvmFlags : System.getenv().getOrDefault("SURROGATE_EDGE_JAVA_OPTS", "");
         List<String> jvmFlags = flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+"));
         // the edges log to their own files; here only warnings (Undertow's start lines of the built-in origin are noise)
         Logging.install(Level.WARNING, System.err);
-        try (var t = "nchan".equals(target) ? Targets.nchan(nchan, nchanDir) : Targets.surrogate(edges, edgeJar(), jvmFlags, heartbeat)) {
+        try (var t = "nchan".equals(target) ? Targets.nchan(nchan, nchanDir) : Targets.surrogate(edges, edgeJar(), jvmFlags, heartbeat, replayBuffer)) {
             StringPrintWriter capture = new StringPrintWriter(out);
             boolean ok = new LoadTest(options, t, capture).run();
             if (json != null) {

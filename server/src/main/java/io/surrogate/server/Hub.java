@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
+import org.xnio.XnioIoThread;
 
 /**
  * The subscription registry and what happens to a subscription over its life: held, given
@@ -222,6 +223,54 @@ final class Hub {
         long n = seq[0];
         c.execute(() -> c.send(s, n, frame, last));
         return Subscription.Outcome.DELIVERED;
+    }
+
+    /** One write of a fan-out, for the connection's IO thread. */
+    private record Write(HeldConnection c, Subscription s, long seq, boolean last) {}
+
+    /** What a fan-out found: written (to connections), queued (for their return). */
+    record FanOut(int delivered, int queued) {}
+
+    /**
+     * Hands one event to many subscriptions (a fan-out): each is numbered and buffered here,
+     * then the writes go to each IO thread as one task carrying that thread's list (not a task
+     * per connection), and this thread's own share is written last, inline, so the other
+     * threads start writing first.
+     */
+    FanOut deliverAll(Iterable<Subscription> subs, EventFrame frame) {
+        java.util.Map<XnioIoThread, List<Write>> byThread = new java.util.HashMap<>(4);
+        long[] seq = new long[1];
+        int delivered = 0;
+        int queued = 0;
+        for (Subscription s : subs) {
+            HeldConnection c = s.accept(frame, seq);
+            if (c == null) {
+                if (!s.ended()) {
+                    queued++;
+                }
+                continue;
+            }
+            boolean last = s.ended();
+            if (last) {
+                forget(s);
+            }
+            byThread.computeIfAbsent(c.io, t -> new ArrayList<>()).add(new Write(c, s, seq[0], last));
+            delivered++;
+        }
+        Thread self = Thread.currentThread();
+        List<Write> mine = null;
+        for (var e : byThread.entrySet()) {
+            if (e.getKey() == self) {
+                mine = e.getValue();
+            } else {
+                List<Write> batch = e.getValue();
+                e.getKey().execute(() -> batch.forEach(w -> w.c().send(w.s(), w.seq(), frame, w.last())));
+            }
+        }
+        if (mine != null) {
+            mine.forEach(w -> w.c().send(w.s(), w.seq(), frame, w.last()));
+        }
+        return new FanOut(delivered, queued);
     }
 
     /**

@@ -35,7 +35,8 @@ import org.HdrHistogram.Recorder;
 public final class LoadTest implements Subscriber.Listener, Publishers.Listener {
     /** What to run. Durations in seconds. */
     public record Options(String scenario, int clients, List<Integer> steps, boolean sse, boolean sharedChannel, int rate, int seconds,
-            int warmupSeconds, int rounds, int concurrency, int publishers, int threads, int idleSeconds, int warmupClients) {}
+            int warmupSeconds, int rounds, int concurrency, int publishers, int threads, int idleSeconds, int warmupClients, int processes,
+            java.nio.file.Path jar) {}
 
     private static final int FIRST_SOURCE = 2;
     private static final int SOURCES = 249;
@@ -131,6 +132,9 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
     // ---------------------------------------------------------------- scenarios
 
     private boolean held() throws Exception {
+        if (o.processes() > 1) {
+            return heldInProcesses();
+        }
         List<Long> pids = target.pids();
         if (o.warmupClients() > 0) {
             progress("warm-up: holding %d subscribers, then closing them", o.warmupClients());
@@ -176,6 +180,126 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         result.put("channel", o.sharedChannel() ? "one shared" : "one per subscriber");
         closeAll();
         return true;
+    }
+
+    /**
+     * More subscribers than one process may open files for: {@link Worker} processes hold them
+     * (subscriber I on the target's address I mod K), this process measures the servers. With
+     * several Surrogate edges it then sends one signed delivery to each of up to 1,000
+     * subscribers, every one to the first edge: a token another edge minted gets 421 and the
+     * delivery follows X-Event-Edge, so each reaches the edge that holds its client.
+     */
+    private boolean heldInProcesses() throws Exception {
+        int n = o.steps().get(o.steps().size() - 1);
+        int p = o.processes();
+        List<Long> pids = target.pids();
+        sleep(o.idleSeconds());
+        long baseRss = ProcStats.rss(pids);
+        long basePss = ProcStats.pss(pids);
+        progress("baseline: RSS %,d KiB, PSS %,d KiB (%d server process(es)); holding %,d subscribers from %d worker processes", baseRss, basePss,
+                pids.size(), n, p);
+        List<String> addresses = target.clientAddresses().stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).toList();
+        List<Process> workers = new ArrayList<>();
+        List<java.io.BufferedReader> replies = new ArrayList<>();
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("loadtest-workers-", ".log");
+        long start = System.nanoTime();
+        try {
+            for (int w = 0; w < p; w++) {
+                int first = (int) ((long) n * w / p);
+                int count = (int) ((long) n * (w + 1) / p) - first;
+                List<String> cmd = new ArrayList<>(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:+UseSerialGC", "-Xmx256m", "-cp", o.jar().toString(), Worker.class.getName(), Integer.toString(first),
+                        Integer.toString(count), Integer.toString(Math.max(1, o.concurrency() / p)), Boolean.toString(o.sse()),
+                        target.subscribeTemplate()));
+                cmd.addAll(addresses);
+                Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                workers.add(proc);
+                replies.add(new java.io.BufferedReader(new java.io.InputStreamReader(proc.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            int heldAll = 0;
+            for (int w = 0; w < p; w++) {
+                String line = replies.get(w).readLine();
+                if (line == null || !line.startsWith("held ")) {
+                    note("worker " + w + ": " + line);
+                    failed.incrementAndGet();
+                } else {
+                    heldAll += Integer.parseInt(line.substring(5).strip());
+                }
+            }
+            double connectSeconds = (System.nanoTime() - start) / 1e9;
+            held.set(heldAll);
+            progress("%,d held by the workers in %.1f s; waiting for the servers to count them", heldAll, connectSeconds);
+            awaitServer(n);
+            sleep(o.idleSeconds());
+            long rss = ProcStats.rss(pids);
+            long pss = ProcStats.pss(pids);
+            List<Long> perProcess = new ArrayList<>();
+            for (long pid : pids) {
+                perProcess.add(ProcStats.kib(pid, "status", "VmRSS"));
+            }
+            result.put("n", n);
+            result.put("processes", p);
+            result.put("serverProcesses", pids.size());
+            result.put("connectPerSecond", Math.round(heldAll / connectSeconds));
+            result.put("baselineRssKiB", baseRss);
+            result.put("rssKiB", rss);
+            result.put("pssKiB", pss);
+            result.put("rssPerProcessKiB", perProcess);
+            result.put("rssPerConnKiB", round2((rss - baseRss) / (double) n));
+            result.put("pssPerConnKiB", round2((pss - basePss) / (double) n));
+            out.printf(Locale.ROOT, "%s held %,d across %d server process(es): RSS %,d KiB in all (%.2f KiB/conn over the idle baseline), PSS %,d KiB (%.2f KiB/conn)%n",
+                    target.name(), n, pids.size(), rss, result.get("rssPerConnKiB"), pss, result.get("pssPerConnKiB"));
+            long lost = 0;
+            if (target instanceof SurrogateTarget s && s.edges().size() > 1) {
+                int m = Math.min(n, 1000);
+                progress("routing: one signed delivery to each of %,d subscribers, all sent to the first edge", m);
+                for (int k = 0; k < m; k++) {
+                    int i = (int) ((long) k * n / m) + k % Math.max(1, n / m); // spread over every edge, whatever n / m is
+                    Publish pub = new Publish(k, System.nanoTime(), i, "c" + i, target.publishAddress(i));
+                    loops[0].execute(() -> publishers.submit(pub));
+                }
+                long deadline = System.nanoTime() + 30 * SECOND;
+                while (accepted.get() + refused.get() < m && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(10_000_000);
+                }
+                sleep(1);
+                long got = 0;
+                for (int w = 0; w < p; w++) {
+                    workers.get(w).getOutputStream().write("stats\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    workers.get(w).getOutputStream().flush();
+                    String[] f = replies.get(w).readLine().split(" ");
+                    got += Long.parseLong(f[2]);
+                    dropped.addAndGet(Integer.parseInt(f[3]));
+                }
+                long[] redirected = new long[1];
+                CountDownLatchTask.run(loops[0], () -> redirected[0] = publishers.redirected());
+                lost = accepted.get() - got;
+                result.put("routed", Map.of("sent", m, "accepted", accepted.get(), "redirected421", redirected[0], "received", got, "lost", lost,
+                        "answers", new TreeMap<>(answers)));
+                out.printf(Locale.ROOT, "  routing: %,d deliveries sent to edge 1, %,d followed a 421 to their edge, %,d accepted, %,d received, %d lost%n",
+                        m, redirected[0], accepted.get(), got, lost);
+            }
+            return lost == 0 && refused.get() == 0 && failed.get() == 0;
+        } finally {
+            for (Process w : workers) {
+                try {
+                    w.getOutputStream().write("close\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    w.getOutputStream().flush();
+                } catch (IOException gone) {
+                    // it ended already
+                }
+            }
+            for (Process w : workers) {
+                if (!w.waitFor(60, TimeUnit.SECONDS)) {
+                    w.destroyForcibly();
+                }
+            }
+            if (failed.get() > 0) {
+                out.println("# worker log: " + log);
+            } else {
+                java.nio.file.Files.deleteIfExists(log);
+            }
+        }
     }
 
     private boolean fanout() throws Exception {

@@ -63,6 +63,16 @@ final class NchanTarget implements Target {
     }
 
     @Override
+    public List<InetSocketAddress> clientAddresses() {
+        return List.of(address);
+    }
+
+    @Override
+    public String subscribeTemplate() {
+        return "/sub/c{i}";
+    }
+
+    @Override
     public InetSocketAddress publishAddress(int subscriber) {
         return address;
     }

@@ -44,7 +44,7 @@ final class SurrogateTarget implements Target {
         this.flags = flags;
     }
 
-    static SurrogateTarget start(int edges, Path jar, List<String> jvmFlags, String heartbeat, List<String> serveOptions)
+    static SurrogateTarget start(int edges, Path jar, List<String> jvmFlags, String heartbeat, int replayBuffer, List<String> serveOptions)
             throws Exception {
         Path dir = Files.createTempDirectory("surrogate-loadtest-");
         Path keys = Files.createDirectory(dir.resolve("keys"));
@@ -52,7 +52,7 @@ final class SurrogateTarget implements Target {
         Keyring.write(keys, "origin", TinkKeys.generate(KeyPurpose.HMAC));
         NamedKey key = Keyring.open(keys).find("origin").orElseThrow();
         Path rules = dir.resolve("loadtest.xml");
-        Files.writeString(rules, RULES.replace("HEARTBEAT", heartbeat));
+        Files.writeString(rules, RULES.replace("HEARTBEAT", heartbeat).replace("REPLAY", Integer.toString(replayBuffer)));
         SurrogateTarget t = new SurrogateTarget(dir, key, new LoadOrigin(key), jvmFlags.isEmpty() ? "(the JVM's defaults)" : String.join(" ", jvmFlags));
         try {
             for (int e = 0; e < edges; e++) {
@@ -96,6 +96,16 @@ final class SurrogateTarget implements Target {
     @Override
     public String subscribePath(int i, String channel) {
         return "/sub?e=" + channel + "&u=u" + i;
+    }
+
+    @Override
+    public List<InetSocketAddress> clientAddresses() {
+        return edges.stream().map(e -> e.clients).toList();
+    }
+
+    @Override
+    public String subscribeTemplate() {
+        return "/sub?e=c{i}&u=u{i}";
     }
 
     @Override
@@ -210,6 +220,7 @@ final class SurrogateTarget implements Target {
                   <subscription-type>repeatable</subscription-type>
                   <transport>auto</transport>
                   <heartbeat>HEARTBEAT</heartbeat>
+                  <replay-buffer>REPLAY</replay-buffer>
                 </edgeservices:event.handle-subscription>
               </match:uri.path>
             </rules>

@@ -17,6 +17,12 @@ public interface Target extends AutoCloseable {
     /** Subscriber {@code i}'s request path for a channel. */
     String subscribePath(int i, String channel);
 
+    /** Every address subscribers connect to; subscriber {@code i} uses the one at {@code i mod size}. */
+    List<InetSocketAddress> clientAddresses();
+
+    /** The request path of subscriber {@code {i}} of channel {@code c{i}}, with {@code {i}} left in (for {@link Worker}). */
+    String subscribeTemplate();
+
     /** Where a publish goes first. */
     InetSocketAddress publishAddress(int subscriber);
 

@@ -9,8 +9,8 @@ public final class Targets {
     private Targets() {}
 
     /** {@code edges} edge processes running {@code jar}, with a built-in origin; fresh keys. */
-    public static Target surrogate(int edges, Path jar, List<String> jvmFlags, String heartbeat) throws Exception {
-        return SurrogateTarget.start(edges, jar, jvmFlags, heartbeat, List.of());
+    public static Target surrogate(int edges, Path jar, List<String> jvmFlags, String heartbeat, int replayBuffer) throws Exception {
+        return SurrogateTarget.start(edges, jar, jvmFlags, heartbeat, replayBuffer, List.of());
     }
 
     /** Nchan started by benchmarks/nchan/nchan.sh, its pid file in {@code dir}. */
