@@ -82,6 +82,8 @@ public final class EdgeServer implements AutoCloseable {
             throw new StartException("cannot listen on " + config.clientListen() + " and " + config.originListen() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
+        // the origin client runs on the edge's IO threads (no thread of its own), so it starts once they do
+        origin.start(undertow.getWorker());
         this.clientAddress = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
         this.originAddress = (InetSocketAddress) undertow.getListenerInfo().get(1).getAddress();
         String advertised = config.advertisedAddress().orElse(originAddress.getHostString() + ":" + originAddress.getPort());
@@ -174,11 +176,11 @@ public final class EdgeServer implements AutoCloseable {
         if (hub != null) {
             hub.stop(Duration.ofSeconds(2));
         }
+        if (origin != null) {
+            origin.close(); // before the worker stops: its connections close on their IO threads
+        }
         if (undertow != null) {
             undertow.stop();
-        }
-        if (origin != null) {
-            origin.close();
         }
         LOG.info("event=stopped");
     }

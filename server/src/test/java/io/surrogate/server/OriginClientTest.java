@@ -1,0 +1,478 @@
+package io.surrogate.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.surrogate.engine.Decision;
+import io.surrogate.engine.OriginRequest;
+import io.undertow.Undertow;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+
+/**
+ * The origin client on its own: a worker of two IO threads like the edge's, and a plain-socket
+ * origin that counts its connections and can answer slowly, close after each answer, end idle
+ * connections, drop a request unanswered or send a long body.
+ */
+class OriginClientTest {
+    private XnioWorker worker;
+    private OriginClient client;
+    private RawOrigin origin;
+
+    @BeforeEach
+    void start() throws IOException {
+        worker = Xnio.getInstance().createWorker(OptionMap.builder()
+                .set(Options.WORKER_IO_THREADS, 2).set(Options.WORKER_TASK_CORE_THREADS, 1)
+                .set(Options.WORKER_TASK_MAX_THREADS, 1).getMap());
+        client = new OriginClient(Optional.empty());
+        client.start(worker);
+        origin = new RawOrigin();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        origin.close();
+        worker.shutdownNow();
+        worker.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    private static OriginRequest subscribe(String... headers) {
+        List<Decision.HeaderField> fields = new ArrayList<>();
+        for (int i = 0; i < headers.length; i += 2) {
+            fields.add(new Decision.HeaderField(headers[i], headers[i + 1]));
+        }
+        return new OriginRequest(Optional.empty(), "POST", "/subscribe-event", fields, "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private OriginClient.Answer send(Duration timeout) throws Exception {
+        return client.send(origin.uri("/subscribe-event"), subscribe(), timeout).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void sendsTheHeadersTheEngineGivesWithHostAndLengthOfItsOwn() throws Exception {
+        OriginRequest request = subscribe("X-Event-Token", "t1", "Host", "client.example", "Connection", "close",
+                "Content-Length", "999", "X-Event-Signature", "sig");
+        Thread[] completedOn = new Thread[1];
+        OriginClient.Answer a = client.send(origin.uri("/subscribe-event?x=1"), request, Duration.ofSeconds(5))
+                .thenApply(answer -> {
+                    completedOn[0] = Thread.currentThread();
+                    return answer;
+                }).get(10, TimeUnit.SECONDS);
+        assertThat(a.accepted()).isTrue();
+        assertThat(a.failure()).isNull();
+        RawOrigin.Seen seen = origin.seen.peek();
+        assertThat(seen.requestLine).isEqualTo("POST /subscribe-event?x=1 HTTP/1.1");
+        assertThat(seen.headers("host")).containsExactly("127.0.0.1:" + origin.port());
+        assertThat(seen.headers("content-length")).containsExactly("7");
+        assertThat(seen.headers("connection")).isEmpty();
+        assertThat(seen.headers("x-event-token")).containsExactly("t1");
+        assertThat(seen.headers("x-event-signature")).containsExactly("sig");
+        assertThat(new String(seen.body, StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
+        assertThat(completedOn[0]).as("completed on one of the worker's IO threads, no thread of its own")
+                .isInstanceOf(XnioIoThread.class);
+        assertThat(((XnioIoThread) completedOn[0]).getWorker()).isSameAs(worker);
+    }
+
+    @Test
+    void keepsConnectionsAliveAcrossRequests() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        }
+        assertThat(origin.requests.get()).isEqualTo(30);
+        assertThat(origin.accepted.get()).as("connections the origin saw").isEqualTo(1);
+        assertThat(client.openConnections()).isEqualTo(1);
+    }
+
+    @Test
+    void neverOpensMoreThanTheCapAndAnswersEveryoneQueued() throws Exception {
+        origin.delayMillis = 150;
+        List<CompletableFuture<OriginClient.Answer>> answers = new ArrayList<>();
+        int most = 0;
+        for (int i = 0; i < 200; i++) {
+            answers.add(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(10)));
+            most = Math.max(most, client.openConnections());
+        }
+        while (!answers.stream().allMatch(CompletableFuture::isDone)) {
+            most = Math.max(most, client.openConnections());
+            Thread.sleep(5);
+        }
+        for (CompletableFuture<OriginClient.Answer> f : answers) {
+            assertThat(f.get().status()).isEqualTo(202);
+        }
+        assertThat(most).isLessThanOrEqualTo(OriginClient.MAX_IN_FLIGHT);
+        assertThat(origin.mostOpen.get()).as("connections open at once at the origin").isEqualTo(OriginClient.MAX_IN_FLIGHT);
+        assertThat(origin.accepted.get()).as("connections reused for the queued requests").isEqualTo(OriginClient.MAX_IN_FLIGHT);
+        assertThat(origin.requests.get()).isEqualTo(200);
+    }
+
+    @Test
+    void anOriginThatClosesAfterEachAnswerStillAnswersEveryone() throws Exception {
+        origin.closeAfterAnswer = true;
+        for (int i = 0; i < 10; i++) {
+            assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        }
+        List<CompletableFuture<OriginClient.Answer>> answers = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            answers.add(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(10)));
+        }
+        for (CompletableFuture<OriginClient.Answer> f : answers) {
+            assertThat(f.get(15, TimeUnit.SECONDS).status()).isEqualTo(202);
+        }
+        assertThat(origin.accepted.get()).isEqualTo(160);
+        assertThat(origin.mostOpen.get()).isLessThanOrEqualTo(OriginClient.MAX_IN_FLIGHT);
+        assertThat(EdgeFixture.eventually(Duration.ofSeconds(5), () -> client.openConnections() == 0)).isTrue();
+    }
+
+    @Test
+    void aRequestStillQueuedAtItsTimeoutFailsAsOne() throws Exception {
+        origin.delayMillis = 1500;
+        List<CompletableFuture<OriginClient.Answer>> busy = new ArrayList<>();
+        for (int i = 0; i < OriginClient.MAX_IN_FLIGHT; i++) {
+            busy.add(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(10)));
+        }
+        long started = System.nanoTime();
+        OriginClient.Answer late = send(Duration.ofMillis(300));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertThat(late.failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
+        assertThat(OriginClient.describe(late)).isEqualTo("no answer in time");
+        assertThat(tookMillis).isBetween(250L, 1200L);
+        for (CompletableFuture<OriginClient.Answer> f : busy) {
+            assertThat(f.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+        }
+        Thread.sleep(100);
+        assertThat(origin.requests.get()).as("the timed-out request never went out").isEqualTo(OriginClient.MAX_IN_FLIGHT);
+    }
+
+    @Test
+    void aSlowAnswerTimesOutAndItsConnectionIsClosed() throws Exception {
+        origin.delayMillis = 3000;
+        OriginClient.Answer a = send(Duration.ofMillis(200));
+        assertThat(a.failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
+        assertThat(EdgeFixture.eventually(Duration.ofSeconds(2), () -> client.openConnections() == 0)).isTrue();
+        assertThat(EdgeFixture.eventually(Duration.ofSeconds(5), () -> origin.open.get() == 0)).as("the origin saw the close").isTrue();
+    }
+
+    @Test
+    void keepsTheFirst64KiBOfALongBodyAndDrainsTheRest() throws Exception {
+        byte[] body = new byte[200 * 1024];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) ('a' + i % 26);
+        }
+        origin.status = 403;
+        origin.body = body;
+        OriginClient.Answer a = send(Duration.ofSeconds(5));
+        assertThat(a.status()).isEqualTo(403);
+        assertThat(a.contentType()).isEqualTo("text/plain");
+        assertThat(a.body()).isEqualTo(Arrays.copyOf(body, OriginClient.MAX_ANSWER_BODY));
+        origin.body = "no".getBytes(StandardCharsets.UTF_8);
+        OriginClient.Answer b = send(Duration.ofSeconds(5));
+        assertThat(b.body()).isEqualTo("no".getBytes(StandardCharsets.UTF_8));
+        assertThat(origin.accepted.get()).as("the drained connection was kept").isEqualTo(1);
+    }
+
+    @Test
+    void aBodyTooLongToDrainClosesTheConnectionButStillAnswers() throws Exception {
+        origin.status = 500;
+        origin.body = new byte[OriginClient.MAX_ANSWER_BODY + OriginClient.MAX_DRAINED + 256 * 1024];
+        OriginClient.Answer a = send(Duration.ofSeconds(5));
+        assertThat(a.status()).isEqualTo(500);
+        assertThat(a.body()).hasSize(OriginClient.MAX_ANSWER_BODY);
+        assertThat(EdgeFixture.eventually(Duration.ofSeconds(2), () -> client.openConnections() == 0)).isTrue();
+    }
+
+    @Test
+    void aConnectionTheOriginClosedWhileIdleIsNotUsed() throws Exception {
+        origin.idleMillis = 100;
+        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        assertThat(EdgeFixture.eventually(Duration.ofSeconds(2), () -> client.openConnections() == 0))
+                .as("the close was seen while idle").isTrue();
+        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        assertThat(origin.accepted.get()).isEqualTo(2);
+        assertThat(origin.requests.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aReusedConnectionClosedBeforeAnyAnswerIsRetriedOnceOnANewOne() throws Exception {
+        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        origin.dropNextRequests.set(1); // reads the next request and closes without a word: the keep-alive race
+        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        assertThat(origin.accepted.get()).isEqualTo(2);
+        assertThat(origin.requests.get()).isEqualTo(3);
+    }
+
+    @Test
+    void aNewConnectionClosedBeforeAnyAnswerIsNotRetried() throws Exception {
+        origin.dropNextRequests.set(1);
+        OriginClient.Answer a = send(Duration.ofSeconds(5));
+        assertThat(a.failure()).isEqualTo(OriginClient.Failure.REFUSED);
+        assertThat(origin.requests.get()).isEqualTo(1);
+        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        origin.dropNextRequests.set(2); // a reused connection dropped, then its retry dropped too: one retry only
+        OriginClient.Answer c = send(Duration.ofSeconds(5));
+        assertThat(c.failure()).isEqualTo(OriginClient.Failure.REFUSED);
+        assertThat(origin.requests.get()).isEqualTo(4);
+    }
+
+    @Test
+    void anOriginThatIsDownIsRefused() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        OriginClient.Answer a = client.send(URI.create("http://127.0.0.1:" + port + "/subscribe-event"), subscribe(),
+                Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS);
+        assertThat(a.failure()).isEqualTo(OriginClient.Failure.REFUSED);
+        assertThat(OriginClient.describe(a)).isEqualTo("unreachable");
+        assertThat(client.openConnections()).isZero();
+    }
+
+    @Test
+    void anOriginByNameIsResolvedAndReached() throws Exception {
+        OriginClient.Answer a = client.send(URI.create("http://localhost:" + origin.port() + "/subscribe-event"), subscribe(),
+                Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+        assertThat(a.status()).isEqualTo(202);
+        assertThat(origin.seen.peek().headers("host")).containsExactly("localhost:" + origin.port());
+    }
+
+    @Test
+    void reachesAnHttpsOriginItTrusts(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("origin.p12");
+        char[] password = "secret".toCharArray();
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "origin", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", store.toString(), "-storepass", "secret", "-keypass", "secret")
+                .redirectErrorStream(true).start();
+        keytool.getInputStream().transferTo(OutputStream.nullOutputStream());
+        assertThat(keytool.waitFor()).isZero();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, password);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, password);
+        SSLContext serverTls = SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(keys);
+        SSLContext clientTls = SSLContext.getInstance("TLS");
+        clientTls.init(null, tmf.getTrustManagers(), null);
+        Undertow tlsOrigin = Undertow.builder().setIoThreads(1).setWorkerThreads(1)
+                .addHttpsListener(0, "127.0.0.1", serverTls)
+                .setHandler(ex -> {
+                    ex.setStatusCode(202);
+                    ex.getResponseSender().send(ex.getRequestHeaders().getFirst("Host"));
+                }).build();
+        tlsOrigin.start();
+        OriginClient trusting = new OriginClient(Optional.empty(), clientTls);
+        trusting.start(worker);
+        try {
+            int port = ((InetSocketAddress) tlsOrigin.getListenerInfo().get(0).getAddress()).getPort();
+            URI uri = URI.create("https://127.0.0.1:" + port + "/subscribe-event");
+            for (int i = 0; i < 3; i++) {
+                OriginClient.Answer a = trusting.send(uri, subscribe(), Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+                assertThat(a.status()).isEqualTo(202);
+                assertThat(new String(a.body(), StandardCharsets.UTF_8)).isEqualTo("127.0.0.1:" + port);
+            }
+            assertThat(trusting.openConnections()).isEqualTo(1);
+            OriginClient.Answer untrusted = client.send(uri, subscribe(), Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+            assertThat(untrusted.failure()).as("the JVM's default trust does not know this origin").isEqualTo(OriginClient.Failure.REFUSED);
+        } finally {
+            trusting.close();
+            tlsOrigin.stop();
+        }
+    }
+
+    @Test
+    void refusesWhatItCannotSend() throws Exception {
+        assertThat(client.send(URI.create("ftp://127.0.0.1/x"), subscribe(), Duration.ofSeconds(1)).get().failure())
+                .isEqualTo(OriginClient.Failure.REFUSED);
+        assertThat(client.send(origin.uri("/subscribe-event"), subscribe("X-Bad", "a\r\nInjected: yes"), Duration.ofSeconds(1))
+                .get().failure()).isEqualTo(OriginClient.Failure.REFUSED);
+        assertThat(origin.requests.get()).isZero();
+    }
+
+    @Test
+    void closeFailsWhatIsStillOut() throws Exception {
+        origin.delayMillis = 3000;
+        List<CompletableFuture<OriginClient.Answer>> out = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            out.add(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(10)));
+        }
+        assertThat(EdgeFixture.eventually(Duration.ofSeconds(2), () -> origin.requests.get() == OriginClient.MAX_IN_FLIGHT)).isTrue();
+        client.close();
+        for (CompletableFuture<OriginClient.Answer> f : out) {
+            assertThat(f.get(2, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.REFUSED);
+        }
+        assertThat(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(1)).get().failure())
+                .isEqualTo(OriginClient.Failure.REFUSED);
+    }
+
+    /** A blocking HTTP/1.1 origin on plain sockets, a thread per connection. */
+    static final class RawOrigin implements AutoCloseable {
+        record Seen(String requestLine, List<String[]> fields, byte[] body) {
+            List<String> headers(String name) {
+                return fields.stream().filter(f -> f[0].equalsIgnoreCase(name)).map(f -> f[1]).toList();
+            }
+        }
+
+        final ServerSocket server;
+        final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "raw-origin");
+            t.setDaemon(true);
+            return t;
+        });
+        final AtomicInteger accepted = new AtomicInteger();
+        final AtomicInteger open = new AtomicInteger();
+        final AtomicInteger mostOpen = new AtomicInteger();
+        final AtomicInteger requests = new AtomicInteger();
+        final AtomicInteger dropNextRequests = new AtomicInteger();
+        final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
+        volatile int delayMillis;
+        volatile boolean closeAfterAnswer;
+        volatile int idleMillis;
+        volatile int status = 202;
+        volatile byte[] body = new byte[0];
+
+        RawOrigin() throws IOException {
+            server = new ServerSocket();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
+            threads.execute(this::accept);
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + port() + path);
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    accepted.incrementAndGet();
+                    mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                    threads.execute(() -> serve(s));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private void serve(Socket s) {
+            try (s) {
+                s.setTcpNoDelay(true);
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream();
+                while (true) {
+                    s.setSoTimeout(idleMillis);
+                    String head;
+                    try {
+                        head = readHead(in);
+                    } catch (SocketTimeoutException idle) {
+                        return;
+                    }
+                    if (head == null) {
+                        return;
+                    }
+                    s.setSoTimeout(0);
+                    String[] lines = head.split("\r\n");
+                    List<String[]> fields = new ArrayList<>();
+                    int length = 0;
+                    for (int i = 1; i < lines.length; i++) {
+                        int colon = lines[i].indexOf(':');
+                        String name = lines[i].substring(0, colon).trim();
+                        String value = lines[i].substring(colon + 1).trim();
+                        fields.add(new String[] {name, value});
+                        if (name.toLowerCase(Locale.ROOT).equals("content-length")) {
+                            length = Integer.parseInt(value);
+                        }
+                    }
+                    byte[] requestBody = in.readNBytes(length);
+                    seen.add(new Seen(lines[0], fields, requestBody));
+                    requests.incrementAndGet();
+                    if (dropNextRequests.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        return;
+                    }
+                    if (delayMillis > 0) {
+                        Thread.sleep(delayMillis);
+                    }
+                    byte[] answer = body;
+                    boolean close = closeAfterAnswer;
+                    String response = "HTTP/1.1 " + status + " X\r\nContent-Type: text/plain\r\nContent-Length: " + answer.length
+                            + "\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n";
+                    out.write(response.getBytes(StandardCharsets.ISO_8859_1));
+                    out.write(answer);
+                    out.flush();
+                    if (close) {
+                        return;
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // the client went away
+            } finally {
+                open.decrementAndGet();
+            }
+        }
+
+        /** The request line and headers, or null at the end of the stream. */
+        private static String readHead(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int matched = 0;
+            while (matched < 4) {
+                int b = in.read();
+                if (b == -1) {
+                    return null;
+                }
+                head.write(b);
+                matched = (b == '\r' || b == '\n') && (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+            String text = head.toString(StandardCharsets.ISO_8859_1);
+            return text.substring(0, text.length() - 4);
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            threads.shutdownNow();
+        }
+    }
+}
