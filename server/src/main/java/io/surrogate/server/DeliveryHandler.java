@@ -182,7 +182,7 @@ final class DeliveryHandler implements HttpHandler {
 
         // 5. the held client(s)
         String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
-        EventFrame frame = new EventFrame(id, body, contentType == null ? DEFAULT_CONTENT_TYPE : contentType);
+        EventFrame frame = new EventFrame(id, body, shared(contentType));
         int delivered = 0;
         int queued = 0;
         if (!user.isEmpty()) {
@@ -209,6 +209,21 @@ final class DeliveryHandler implements HttpHandler {
         int first = token.indexOf('.');
         int second = first < 0 ? -1 : token.indexOf('.', first + 1);
         return second > first + 1 && generation.keys().find(token.substring(first + 1, second)).isPresent();
+    }
+
+    /** The last content type seen, so that kept events share one string (origins send the same one or two). */
+    private volatile String lastContentType = DEFAULT_CONTENT_TYPE;
+
+    private String shared(String contentType) {
+        if (contentType == null) {
+            return DEFAULT_CONTENT_TYPE;
+        }
+        String last = lastContentType;
+        if (last.equals(contentType)) {
+            return last;
+        }
+        lastContentType = contentType;
+        return contentType;
     }
 
     private static final String MULTIPLE = new String("multiple");

@@ -20,8 +20,10 @@ final class EventFrame {
     private final String eventId;
     private final byte[] data;
     private final String contentType;
-    private volatile ByteBuffer sse;
-    private volatile ByteBuffer ndjsonTail;
+    // kept as arrays, not buffers: an event stays in replay buffers (16 per subscription by default),
+    // and each buffer object would add about 100 bytes per kept event; a view costs young garbage only
+    private volatile byte[] sse;
+    private volatile byte[] ndjsonTail;
 
     EventFrame(String eventId, byte[] data, String contentType) {
         this.eventId = eventId;
@@ -44,34 +46,34 @@ final class EventFrame {
 
     /** {@code data: LINE\n} per line of the event (split on CRLF, CR or LF), then the blank line. */
     ByteBuffer sse() {
-        ByteBuffer b = sse;
+        byte[] b = sse;
         if (b == null) {
             synchronized (this) {
                 b = sse;
                 if (b == null) {
-                    b = ByteBuffer.wrap(encodeSse(data)).asReadOnlyBuffer();
+                    b = encodeSse(data);
                     sse = b;
                 }
             }
         }
-        return b.duplicate();
+        return ByteBuffer.wrap(b).asReadOnlyBuffer();
     }
 
     /** The part of the NDJSON line after the id: {@code ","event":"..","data":".."}\n}. */
     ByteBuffer ndjsonTail() {
-        ByteBuffer b = ndjsonTail;
+        byte[] b = ndjsonTail;
         if (b == null) {
             synchronized (this) {
                 b = ndjsonTail;
                 if (b == null) {
                     String tail = "\",\"event\":" + JSON.toJson(eventId) + ",\"data\":"
                             + JSON.toJson(new String(data, StandardCharsets.UTF_8)) + "}\n";
-                    b = ByteBuffer.wrap(tail.getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer();
+                    b = tail.getBytes(StandardCharsets.UTF_8);
                     ndjsonTail = b;
                 }
             }
         }
-        return b.duplicate();
+        return ByteBuffer.wrap(b).asReadOnlyBuffer();
     }
 
     static byte[] encodeSse(byte[] data) {
