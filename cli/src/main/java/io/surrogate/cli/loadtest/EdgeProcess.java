@@ -62,7 +62,13 @@ public final class EdgeProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
-        cmd.addAll(List.of("-jar", jar.toString(), "serve", "--rules", rules.toString(), "--keys", keys.toString(),
+        if (jar.toString().endsWith(".jar")) {
+            cmd.addAll(List.of("-jar", jar.toString()));
+        } else {
+            // not run from a jar (tests): the same classes, from this JVM's class path
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.surrogate.cli.SurrogateCommand"));
+        }
+        cmd.addAll(List.of("serve", "--rules", rules.toString(), "--keys", keys.toString(),
                 "--origin", origin.toString(), "--listen", "127.0.0.1:0", "--origin-listen", "127.0.0.1:0"));
         cmd.addAll(List.of(serveOptions));
         return cmd;

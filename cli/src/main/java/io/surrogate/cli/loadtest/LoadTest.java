@@ -64,6 +64,9 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
     private final Recorder latency = new Recorder(3);
     private final Recorder publishLatency = new Recorder(3);
     private volatile long recordFrom;
+    /** unicast: publish k goes to subscriber k mod this; 0 otherwise */
+    private volatile int unicastN;
+    private final AtomicLong misdelivered = new AtomicLong();
     /** Released as subscribers are held or fail, for the connect concurrency. */
     private final Semaphore opening;
     /** What a subscriber does once held or on an event, per scenario. */
@@ -74,6 +77,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
     private Subscriber[] subscribers = new Subscriber[0];
     private int[] expected = new int[0];
     private long seq;
+    private String json;
 
     public LoadTest(Options o, Target target, PrintWriter out) {
         this.o = o;
@@ -124,9 +128,15 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         }
         ok &= failed.get() == 0 && dropped.get() == 0;
         result.put("pass", ok);
-        out.println(new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create().toJson(result));
+        json = new GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create().toJson(result);
+        out.println(json);
         out.flush();
         return ok;
+    }
+
+    /** The run's JSON line, once {@link #run} returned. */
+    public String json() {
+        return json;
     }
 
     // ---------------------------------------------------------------- scenarios
@@ -208,7 +218,8 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
                 int first = (int) ((long) n * w / p);
                 int count = (int) ((long) n * (w + 1) / p) - first;
                 List<String> cmd = new ArrayList<>(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-XX:+UseSerialGC", "-Xmx256m", "-cp", o.jar().toString(), Worker.class.getName(), Integer.toString(first),
+                        "-XX:+UseSerialGC", "-Xmx256m", "-cp", o.jar().toString().endsWith(".jar") ? o.jar().toString() : System.getProperty("java.class.path"),
+                        Worker.class.getName(), Integer.toString(first),
                         Integer.toString(count), Integer.toString(Math.max(1, o.concurrency() / p)), Boolean.toString(o.sse()),
                         target.subscribeTemplate()));
                 cmd.addAll(addresses);
@@ -365,6 +376,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         result.put("connectPerSecond", Math.round(n / ((System.nanoTime() - start) / 1e9)));
         awaitServer(n);
         sleep(o.idleSeconds());
+        unicastN = n;
         List<Long> pids = target.pids();
         long total = (long) o.rate() * (o.warmupSeconds() + o.seconds());
         progress(o.rate() > 0 ? "publishing %,d/s for %d s (the first %d s not recorded)" : "publishing as fast as %3$d... s",
@@ -447,6 +459,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         result.put("answers", new TreeMap<>(answers));
         result.put("received", received.get());
         result.put("lost", lost);
+        result.put("misdelivered", misdelivered.get());
         result.put("acceptedPerSecond", Math.round(acceptedInWindow / windowSeconds));
         result.put("latencyMs", percentiles(h));
         result.put("publishAnswerMs", percentiles(ph));
@@ -457,7 +470,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
                 ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
                 h.getTotalCount());
         closeAll();
-        return lost == 0 && refused.get() == 0;
+        return lost == 0 && misdelivered.get() == 0 && refused.get() == 0;
     }
 
     private boolean subscribe() throws Exception {
@@ -655,6 +668,12 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
     @Override
     public void event(Subscriber s, long seq, long scheduledNanos, long now) {
         received.incrementAndGet();
+        int n = unicastN;
+        if (n > 0 && seq % n != s.index) {
+            s.misdelivered++;
+            misdelivered.incrementAndGet();
+            note("subscriber " + s.index + " received event " + seq + ", published for subscriber " + seq % n);
+        }
         if (scheduledNanos >= recordFrom) {
             latency.recordValue(Math.max(0, now - scheduledNanos));
         }
@@ -724,7 +743,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
                 for (Subscriber s : subscribers) {
                     if (s != null && s.loop == l) {
                         // expected[] is written on loop 0; the latch orders it before this read
-                        lost[0] += Math.max(0, expected[s.index] - s.received);
+                        lost[0] += Math.max(0, expected[s.index] - (s.received - s.misdelivered));
                     }
                 }
             });

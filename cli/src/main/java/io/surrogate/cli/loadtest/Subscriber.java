@@ -40,6 +40,8 @@ final class Subscriber extends Conn {
     /** Events received, counted on the loop's thread. */
     int received;
     long lastSeq = -1;
+    /** Events received that were published for another subscriber (set by the listener). */
+    int misdelivered;
     int outOfOrder;
     private int status;
     private final byte[] line = new byte[256];

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Surrogate and Nchan under the same load, one after the other in one run, with the same
+# generator ('surrogate loadtest'); prints both systems' figures and their ratios
+# (docs/performance.md, "Edge server under load, beside Nchan").
+#
+#   benchmarks/vs-nchan.sh                      # every scenario below (about 15 minutes)
+#   benchmarks/vs-nchan.sh held fanout          # some of them
+#   SKIP_BUILD=1 OUT=target/vs-nchan.jsonl benchmarks/vs-nchan.sh unicast
+#
+# Scenarios: held (RSS per idle SSE subscriber at 10,000 and 19,000), fanout (one event to
+# 10,000 and to 19,000 subscribers of one channel), unicast (deliveries to distinct subscribers
+# among 10,000 at 1,000/s and 5,000/s, and as fast as each answers), subscribe (subscribe round
+# trips per second; Nchan asks no origin). Installs Debian's nginx and libnginx-mod-nchan when
+# absent (benchmarks/nchan/nchan.sh). Loopback only. The JSON lines go to $OUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+  mvn -q -B -DskipTests package -pl cli -am
+fi
+benchmarks/nchan/nchan.sh install >/dev/null
+out="${OUT:-target/vs-nchan-$(date -u +%Y%m%dT%H%M%SZ).jsonl}"
+mkdir -p "$(dirname "$out")"
+scenarios=("$@")
+[[ ${#scenarios[@]} -gt 0 ]] || scenarios=(held fanout unicast subscribe)
+
+echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(awk '/MemTotal/ {print $2, $3}' /proc/meminfo) MemTotal, $(uname -sr)"
+echo "# java: $(java -version 2>&1 | sed -n 2p); nginx: $(nginx -v 2>&1 | sed 's/.*: //'), nchan $(dpkg-query -W -f '${Version}' libnginx-mod-nchan)"
+edge_opts="$(sed -n 's/^edge_opts="\(.*\)"$/\1/p' surrogate)"
+echo "# edge JVM flags: ${SURROGATE_EDGE_JAVA_OPTS-$edge_opts}"
+echo "# results: $out"
+
+nchan_dir=""
+stop_nchan() { [[ -z "$nchan_dir" ]] || benchmarks/nchan/nchan.sh stop "$nchan_dir" >/dev/null 2>&1 || true; nchan_dir=""; }
+trap stop_nchan EXIT
+# a fresh Nchan (one worker: one process, as one edge is) for each run, so no run inherits another's channels
+start_nchan() {
+  stop_nchan
+  local line
+  line="$(benchmarks/nchan/nchan.sh start --workers "${1:-1}" --port "${NCHAN_PORT:-8090}")"
+  nchan_dir="${line##* dir }"
+}
+
+# both: run the same loadtest arguments against Nchan, then Surrogate
+both() {
+  echo "## loadtest $*"
+  start_nchan 1
+  ./surrogate loadtest "$@" --target nchan --nchan "http://127.0.0.1:${NCHAN_PORT:-8090}" --nchan-dir "$nchan_dir" --json "$out" | grep -v '^{' || true
+  stop_nchan
+  ./surrogate loadtest "$@" --json "$out" | grep -v '^{' || true
+}
+
+for s in "${scenarios[@]}"; do
+  case "$s" in
+    held) both held --steps 10000,19000 ;;
+    fanout)
+      both fanout -n 10000 --rounds 10 --warmup 3 --threads 2
+      both fanout -n 19000 --rounds 10 --warmup 3 --threads 2 ;;
+    unicast)
+      both unicast -n 10000 --rate 1000 --seconds 30 --warmup 5
+      both unicast -n 10000 --rate 5000 --seconds 30 --warmup 5
+      both unicast -n 10000 --rate 0 --seconds 20 --warmup 5 --publishers 32 ;;
+    subscribe) both subscribe --seconds 20 --concurrency 500 ;;
+    *) echo "unknown scenario: $s" >&2; exit 2 ;;
+  esac
+done
+
+echo
+java -cp cli/target/surrogate.jar io.surrogate.cli.loadtest.Compare "$out"
