@@ -16,6 +16,7 @@ import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -93,20 +94,14 @@ final class DeliveryHandler implements HttpHandler {
         Instant now = clock.instant();
         LiveRules.Generation generation = rules.current();
 
-        // 1. the origin's signature, with whichever origin key verifies it
+        // 1. the origin's signature, with whichever origin key verifies it: the header parsed,
+        // the body hashed and the canonical string built once for all the keys
         OriginSignature.Signed signed = new OriginSignature.Signed("POST", exchange.getRequestURI(), id, user, token, body);
-        NamedKey key = null;
-        OriginSignature.Check check = OriginSignature.Check.BAD_SIGNATURE;
-        for (NamedKey candidate : generation.originKeys()) {
-            check = OriginSignature.verify(signature, signed, candidate, now, windowSeconds);
-            if (check == OriginSignature.Check.VALID) {
-                key = candidate;
-                break;
-            }
-            if (check != OriginSignature.Check.BAD_SIGNATURE) {
-                break;
-            }
-        }
+        List<NamedKey> originKeys = generation.originKeys();
+        OriginSignature.Verification verification = OriginSignature.verifyAny(signature, signed, originKeys, now, windowSeconds);
+        NamedKey key = verification.key();
+        // without an hmac key nothing verifies, not even a stale or malformed header: bad-signature
+        OriginSignature.Check check = originKeys.isEmpty() ? OriginSignature.Check.BAD_SIGNATURE : verification.check();
         if (key == null) {
             if (check == OriginSignature.Check.STALE) {
                 refuse(exchange, 401, "stale-signature", "the signature's timestamp is more than " + windowSeconds + " s from the edge's clock");
@@ -168,7 +163,7 @@ final class DeliveryHandler implements HttpHandler {
         }
 
         // 4. replay
-        OriginSignature.Header header = OriginSignature.Header.parse(signature).orElseThrow();
+        OriginSignature.Header header = verification.header();
         ReplayGuard.Result replay = replays.check(header.nonce(), header.timestamp(), now.getEpochSecond());
         if (replay == ReplayGuard.Result.REPLAY) {
             refuse(exchange, 409, "replay", "this signature's nonce was already used");

@@ -107,4 +107,96 @@ class OriginSignatureTest {
         assertThat(OriginSignature.Header.parse(header)).isPresent();
         assertThat(OriginSignature.verify(header, s, key, NOW, WINDOW)).isEqualTo(Check.VALID);
     }
+
+    /** Three hmac keys of the keyring, as an edge holds them, none a rotation of another. */
+    static List<NamedKey> threeKeys() {
+        ThrowawayKeys source = new ThrowawayKeys();
+        return List.of(source.get("origin-a", KeyPurpose.HMAC), source.get("origin-b", KeyPurpose.HMAC), source.get("origin-c", KeyPurpose.HMAC));
+    }
+
+    @Test
+    void verifyAnyFindsTheFirstKeyOfThree() {
+        List<NamedKey> keys = threeKeys();
+        Signed s = signed(new Random(10));
+        String header = OriginSignature.sign(s, keys.get(0), NOW.getEpochSecond(), "abcdefgh12").render();
+        OriginSignature.Verification v = OriginSignature.verifyAny(header, s, keys, NOW, WINDOW);
+        assertThat(v.check()).isEqualTo(Check.VALID);
+        assertThat(v.key()).isSameAs(keys.get(0));
+        assertThat(v.header()).isEqualTo(OriginSignature.Header.parse(header).orElseThrow());
+    }
+
+    @Test
+    void verifyAnyFindsTheLastKeyOfThree() {
+        List<NamedKey> keys = threeKeys();
+        for (long seed = 0; seed < 10; seed++) {
+            Signed s = signed(new Random(seed));
+            String header = OriginSignature.sign(s, keys.get(2), NOW.getEpochSecond(), OriginSignature.newNonce()).render();
+            OriginSignature.Verification v = OriginSignature.verifyAny(header, s, keys, NOW, WINDOW);
+            assertThat(v.check()).as("seed %d", seed).isEqualTo(Check.VALID);
+            assertThat(v.key()).as("seed %d", seed).isSameAs(keys.get(2));
+            assertThat(v.header().nonce()).isEqualTo(OriginSignature.Header.parse(header).orElseThrow().nonce());
+            assertThat(v.header().timestamp()).isEqualTo(NOW.getEpochSecond());
+        }
+    }
+
+    @Test
+    void verifyAnyAnswersStaleBeforeTryingAKey() {
+        List<NamedKey> keys = threeKeys();
+        Signed s = signed(new Random(11));
+        OriginSignature.Header old = OriginSignature.sign(s, keys.get(2), NOW.getEpochSecond() - WINDOW - 1, "abcdefgh12");
+        OriginSignature.Header future = OriginSignature.sign(s, keys.get(1), NOW.getEpochSecond() + WINDOW + 1, "abcdefgh12");
+        // a wrong signature too far from now is stale, as with one key: the time is checked first
+        OriginSignature.Header oldAndWrong = new OriginSignature.Header(old.timestamp(), old.nonce(), "0".repeat(64));
+        for (OriginSignature.Header h : List.of(old, future, oldAndWrong)) {
+            OriginSignature.Verification v = OriginSignature.verifyAny(h.render(), s, keys, NOW, WINDOW);
+            assertThat(v.check()).as(h.render()).isEqualTo(Check.STALE);
+            assertThat(v.key()).isNull();
+            assertThat(v.header()).isEqualTo(h);
+        }
+        OriginSignature.Header edge = OriginSignature.sign(s, keys.get(2), NOW.getEpochSecond() - WINDOW, "abcdefgh12");
+        assertThat(OriginSignature.verifyAny(edge.render(), s, keys, NOW, WINDOW).check()).isEqualTo(Check.VALID);
+    }
+
+    @Test
+    void verifyAnyAnswersMalformedWithoutAHeader() {
+        List<NamedKey> keys = threeKeys();
+        Signed s = signed(new Random(12));
+        for (String bad : new String[] {null, "", "t=1", "t=x;n=abcdefgh;v1=" + "0".repeat(64), "t=1;n=short;v1=" + "0".repeat(64),
+                "t=1;n=abcdefgh;v1=" + "0".repeat(63), "t=1;n=abcdefgh;v1=" + "0".repeat(63) + "A", "garbage"}) {
+            OriginSignature.Verification v = OriginSignature.verifyAny(bad, s, keys, NOW, WINDOW);
+            assertThat(v.check()).as("'%s'", bad).isEqualTo(Check.MALFORMED);
+            assertThat(v.key()).isNull();
+            assertThat(v.header()).isNull();
+        }
+    }
+
+    @Test
+    void verifyAnyRefusesASignatureOfNoneOfTheKeys() {
+        List<NamedKey> keys = threeKeys();
+        NamedKey other = new ThrowawayKeys().get("origin-a", KeyPurpose.HMAC);
+        Signed s = signed(new Random(13));
+        String byOther = OriginSignature.sign(s, other, NOW.getEpochSecond(), "abcdefgh12").render();
+        OriginSignature.Verification v = OriginSignature.verifyAny(byOther, s, keys, NOW, WINDOW);
+        assertThat(v.check()).as("another key of the same name").isEqualTo(Check.BAD_SIGNATURE);
+        assertThat(v.key()).isNull();
+        assertThat(v.header()).isEqualTo(OriginSignature.Header.parse(byOther).orElseThrow());
+
+        String byLast = OriginSignature.sign(s, keys.get(2), NOW.getEpochSecond(), "abcdefgh12").render();
+        Signed changed = new Signed(s.method(), s.path(), s.eventId(), s.eventUser(), s.token(), "x".getBytes(StandardCharsets.UTF_8));
+        assertThat(OriginSignature.verifyAny(byLast, changed, keys, NOW, WINDOW).check()).as("another body").isEqualTo(Check.BAD_SIGNATURE);
+        assertThat(OriginSignature.verifyAny(byLast, s, keys.subList(0, 2), NOW, WINDOW).check()).as("without the signing key")
+                .isEqualTo(Check.BAD_SIGNATURE);
+        assertThat(OriginSignature.verifyAny(byLast, s, List.of(), NOW, WINDOW).check()).as("no key at all").isEqualTo(Check.BAD_SIGNATURE);
+    }
+
+    @Test
+    void verifyAnyTriesEveryKeyOfARotatedKeyset() throws Exception {
+        List<NamedKey> keys = threeKeys();
+        Signed s = signed(new Random(14));
+        String header = OriginSignature.sign(s, keys.get(2), NOW.getEpochSecond(), "abcdefgh12").render();
+        NamedKey rotated = new NamedKey("origin-c", KeyPurpose.HMAC, TinkKeys.rotate(keys.get(2).handle(), KeyPurpose.HMAC), false);
+        OriginSignature.Verification v = OriginSignature.verifyAny(header, s, List.of(keys.get(0), rotated), NOW, WINDOW);
+        assertThat(v.check()).isEqualTo(Check.VALID);
+        assertThat(v.key()).isSameAs(rotated);
+    }
 }
