@@ -3,14 +3,18 @@
 # generator ('surrogate loadtest'); prints both systems' figures and their ratios
 # (docs/performance.md, "Edge server under load, beside Nchan").
 #
-#   benchmarks/vs-nchan.sh                      # every scenario below (about 15 minutes)
+#   benchmarks/vs-nchan.sh                      # held fanout unicast subscribe (about 15 minutes)
+#   benchmarks/vs-nchan.sh 100k soak            # the long ones (about 20 minutes)
 #   benchmarks/vs-nchan.sh held fanout          # some of them
 #   SKIP_BUILD=1 OUT=target/vs-nchan.jsonl benchmarks/vs-nchan.sh unicast
 #
 # Scenarios: held (RSS per idle SSE subscriber at 10,000 and 19,000), fanout (one event to
 # 10,000 and to 19,000 subscribers of one channel), unicast (deliveries to distinct subscribers
 # among 10,000 at 1,000/s and 5,000/s, and as fast as each answers), subscribe (subscribe round
-# trips per second; Nchan asks no origin). Installs Debian's nginx and libnginx-mod-nchan when
+# trips per second; Nchan asks no origin), 100k (100,000 idle SSE subscribers: 6 edge processes
+# and 6 nginx workers, held from 6 generator processes; Surrogate's deliveries then routed by
+# 421 to the edge holding each client), soak (Surrogate alone: 10 minutes of churn at 1,000 new
+# subscribers per second, each getting one event and leaving). Installs Debian's nginx and libnginx-mod-nchan when
 # absent (benchmarks/nchan/nchan.sh). Loopback only. The JSON lines go to $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,10 +45,10 @@ start_nchan() {
   nchan_dir="${line##* dir }"
 }
 
-# both: run the same loadtest arguments against Nchan, then Surrogate
+# both: run the same loadtest arguments against Nchan (WORKERS nginx workers), then Surrogate
 both() {
   echo "## loadtest $*"
-  start_nchan 1
+  start_nchan "${WORKERS:-1}"
   ./surrogate loadtest "$@" --target nchan --nchan "http://127.0.0.1:${NCHAN_PORT:-8090}" --nchan-dir "$nchan_dir" --json "$out" | grep -v '^{' || true
   stop_nchan
   ./surrogate loadtest "$@" --json "$out" | grep -v '^{' || true
@@ -61,6 +65,11 @@ for s in "${scenarios[@]}"; do
       both unicast -n 10000 --rate 5000 --seconds 30 --warmup 5
       both unicast -n 10000 --rate 0 --seconds 20 --warmup 5 --publishers 32 ;;
     subscribe) both subscribe --seconds 20 --concurrency 500 ;;
+    100k)
+      WORKERS=6 both held -n 100000 --processes 6 --edges 6 --concurrency 600 --idle 5 ;;
+    soak)
+      echo "## loadtest soak --rate 1000 --seconds 600"
+      ./surrogate loadtest soak --rate 1000 --seconds 600 --concurrency 2000 --json "$out" | grep -v '^{' || true ;;
     *) echo "unknown scenario: $s" >&2; exit 2 ;;
   esac
 done

@@ -116,6 +116,17 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
                 case "soak" -> soak();
                 default -> throw new IllegalArgumentException("no scenario " + o.scenario());
             };
+        } catch (IOException e) {
+            // the run could not go on (subscribers not held in time, a server that stopped answering): say why, keep the JSON line
+            ok = false;
+            result.put("error", e.getMessage());
+            out.println("error: " + e.getMessage());
+            if (target instanceof SurrogateTarget s) {
+                String logs = s.edgeLogs(5);
+                if (!logs.isBlank()) {
+                    out.println("the edges' last log lines:\n" + logs.strip());
+                }
+            }
         } finally {
             for (Loop l : loops) {
                 l.close();
