@@ -9,7 +9,6 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * {@code X-Event-Signature}: HMAC-SHA256 over a canonical string, so an origin in any language
@@ -40,44 +39,101 @@ public final class OriginSignature {
 
     /** A parsed header. */
     public record Header(long timestamp, String nonce, String signatureHex) {
-        // Compiled once: every delivery from the origin parses a header.
-        private static final Pattern TIMESTAMP = Pattern.compile("[0-9]{1,12}");
-        private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{8,64}");
-        private static final Pattern SIGNATURE = Pattern.compile("[0-9a-f]{64}");
-
         public String render() {
             return "t=" + timestamp + ";n=" + nonce + ";v1=" + signatureHex;
         }
 
         public static Optional<Header> parse(String value) {
+            // by hand, not split and patterns: every delivery parses one, and this allocates only the two strings kept
             if (value == null || value.length() > 512) {
                 return Optional.empty();
             }
-            Long t = null;
+            long t = -1;
             String n = null;
             String v = null;
-            for (String part : value.split(";")) {
-                int eq = part.indexOf('=');
-                if (eq < 0) {
+            int at = 0;
+            int end = value.length();
+            while (at <= end) {
+                if (onlySemicolons(value, at, end)) {
+                    break; // trailing ';' are ignored (as String.split ignored them)
+                }
+                int semi = value.indexOf(';', at);
+                int partEnd = semi < 0 ? end : semi;
+                int eq = value.indexOf('=', at);
+                if (eq < 0 || eq >= partEnd) {
                     return Optional.empty();
                 }
-                String k = part.substring(0, eq).trim();
-                String val = part.substring(eq + 1).trim();
-                switch (k) {
-                    case "t" -> {
-                        if (!TIMESTAMP.matcher(val).matches()) {
-                            return Optional.empty();
-                        }
-                        t = Long.parseLong(val);
+                int keyFrom = skipSpace(value, at, eq);
+                int keyTo = trimEnd(value, keyFrom, eq);
+                int valFrom = skipSpace(value, eq + 1, partEnd);
+                int valTo = trimEnd(value, valFrom, partEnd);
+                if (value.regionMatches(keyFrom, "t", 0, 1) && keyTo - keyFrom == 1) {
+                    if (valTo - valFrom < 1 || valTo - valFrom > 12 || !all(value, valFrom, valTo, Header::isDigit)) {
+                        return Optional.empty();
                     }
-                    case "n" -> n = NONCE.matcher(val).matches() ? val : null;
-                    case "v1" -> v = SIGNATURE.matcher(val).matches() ? val : null;
-                    default -> {
-                        // unknown parameters are ignored, for later versions
-                    }
+                    t = Long.parseLong(value, valFrom, valTo, 10);
+                } else if (value.regionMatches(keyFrom, "n", 0, 1) && keyTo - keyFrom == 1) {
+                    n = valTo - valFrom >= 8 && valTo - valFrom <= 64 && all(value, valFrom, valTo, Header::isNonceChar)
+                            ? value.substring(valFrom, valTo) : null;
+                } else if (value.regionMatches(keyFrom, "v1", 0, 2) && keyTo - keyFrom == 2) {
+                    v = valTo - valFrom == 64 && all(value, valFrom, valTo, Header::isLowerHex) ? value.substring(valFrom, valTo) : null;
+                }
+                // unknown parameters are ignored, for later versions
+                if (semi < 0) {
+                    break;
+                }
+                at = semi + 1;
+            }
+            return t < 0 || n == null || v == null ? Optional.empty() : Optional.of(new Header(t, n, v));
+        }
+
+        private static boolean onlySemicolons(String s, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (s.charAt(i) != ';') {
+                    return false;
                 }
             }
-            return t == null || n == null || v == null ? Optional.empty() : Optional.of(new Header(t, n, v));
+            return true;
+        }
+
+        private interface CharTest {
+            boolean test(char c);
+        }
+
+        private static boolean all(String s, int from, int to, CharTest test) {
+            for (int i = from; i < to; i++) {
+                if (!test.test(s.charAt(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static boolean isDigit(char c) {
+            return c >= '0' && c <= '9';
+        }
+
+        private static boolean isLowerHex(char c) {
+            return isDigit(c) || c >= 'a' && c <= 'f';
+        }
+
+        private static boolean isNonceChar(char c) {
+            return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-';
+        }
+
+        /** String.trim's notion of space: every char up to U+0020. */
+        private static int skipSpace(String s, int from, int to) {
+            while (from < to && s.charAt(from) <= ' ') {
+                from++;
+            }
+            return from;
+        }
+
+        private static int trimEnd(String s, int from, int to) {
+            while (to > from && s.charAt(to - 1) <= ' ') {
+                to--;
+            }
+            return to;
         }
     }
 
@@ -85,6 +141,48 @@ public final class OriginSignature {
         return String.join("\n", SCHEME, s.method(), s.path(), s.eventId(), s.eventUser(), s.token(),
                 Long.toString(timestamp), nonce, Hashing.sha256().hashBytes(s.body()).toString());
     }
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The canonical string's UTF-8 bytes, built straight into one array: the same bytes as
+     * {@code canonical(...).getBytes(UTF_8)} (a test holds them equal) without the string, its
+     * parts and the hash's objects, since every delivery builds one.
+     */
+    public static byte[] canonicalBytes(Signed s, long timestamp, String nonce) {
+        String[] ascii = {SCHEME, s.method(), s.path(), s.eventId(), s.eventUser(), s.token(), Long.toString(timestamp), nonce};
+        int length = 64 + ascii.length; // the hash's hex, and a LF after each other line
+        for (String part : ascii) {
+            for (int i = 0; i < part.length(); i++) {
+                if (part.charAt(i) > 0x7f) {
+                    return canonical(s, timestamp, nonce).getBytes(StandardCharsets.UTF_8);
+                }
+            }
+            length += part.length();
+        }
+        byte[] out = new byte[length];
+        int at = 0;
+        for (String part : ascii) {
+            for (int i = 0; i < part.length(); i++) {
+                out[at++] = (byte) part.charAt(i);
+            }
+            out[at++] = '\n';
+        }
+        byte[] hash = SHA256.get().digest(s.body());
+        for (byte b : hash) {
+            out[at++] = HEX[(b >> 4) & 0xf];
+            out[at++] = HEX[b & 0xf];
+        }
+        return out;
+    }
+
+    private static final ThreadLocal<java.security.MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JVM", e);
+        }
+    });
 
     public static String newNonce() {
         byte[] b = new byte[16];
@@ -94,7 +192,7 @@ public final class OriginSignature {
 
     public static Header sign(Signed s, NamedKey key, long timestamp, String nonce) {
         try {
-            byte[] tag = key.mac().computeMac(canonical(s, timestamp, nonce).getBytes(StandardCharsets.UTF_8));
+            byte[] tag = key.mac().computeMac(canonicalBytes(s, timestamp, nonce));
             return new Header(timestamp, nonce, BaseEncoding.base16().lowerCase().encode(tag));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC failed with " + key, e);
@@ -141,7 +239,7 @@ public final class OriginSignature {
             return new Verification(Check.STALE, null, h);
         }
         byte[] tag = BaseEncoding.base16().lowerCase().decode(h.signatureHex());
-        byte[] canonical = canonical(s, h.timestamp(), h.nonce()).getBytes(StandardCharsets.UTF_8);
+        byte[] canonical = canonicalBytes(s, h.timestamp(), h.nonce());
         for (NamedKey key : keys) {
             if (macVerifies(key, tag, canonical)) {
                 return new Verification(Check.VALID, key, h);

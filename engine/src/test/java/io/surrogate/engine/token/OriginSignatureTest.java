@@ -199,4 +199,34 @@ class OriginSignatureTest {
         assertThat(v.check()).isEqualTo(Check.VALID);
         assertThat(v.key()).isSameAs(rotated);
     }
+
+    @Test
+    void canonicalBytesAreTheCanonicalStringsUtf8() {
+        Random random = new Random(42);
+        String[] samples = {"", "2", "Zo%C3%AB 50%25", "v1.tok.AbC-_9", "Grüße ☂", "x\ny", "/deliver-event", "\u007f\u0080"};
+        for (int i = 0; i < 200; i++) {
+            byte[] body = new byte[random.nextInt(100)];
+            random.nextBytes(body);
+            Signed s = new Signed("POST", samples[random.nextInt(samples.length)], samples[random.nextInt(samples.length)],
+                    samples[random.nextInt(samples.length)], samples[random.nextInt(samples.length)], body);
+            long t = random.nextInt(Integer.MAX_VALUE);
+            assertThat(OriginSignature.canonicalBytes(s, t, "nonce-" + i))
+                    .isEqualTo(OriginSignature.canonical(s, t, "nonce-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void headerParsingAcceptsWhatTheSpecAcceptsAndNothingElse() {
+        String sig = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        String ok = "t=1795953600;n=9f2c4e6a8b0d1f3e;v1=" + sig;
+        assertThat(OriginSignature.Header.parse(ok)).hasValue(new OriginSignature.Header(1795953600L, "9f2c4e6a8b0d1f3e", sig));
+        assertThat(OriginSignature.Header.parse(" t = 1795953600 ; n=9f2c4e6a8b0d1f3e ;v1=" + sig + ";;")).isPresent();
+        assertThat(OriginSignature.Header.parse("x=1;" + ok + ";later=2")).isPresent();
+        for (String bad : new String[] {"", ";", "t=1", ok.replace("t=", "t=-"), ok.replace("t=1795953600", "t=1234567890123"),
+                ok.replace("n=9f2c4e6a8b0d1f3e", "n=short"), ok.replace("n=9f2c4e6a8b0d1f3e", "n=has.dot.inside"),
+                ok.replace(sig, sig.toUpperCase()), ok.replace(sig, sig.substring(1)), ok + ";;x", "t=1;;n=9f2c4e6a8b0d1f3e;v1=" + sig,
+                ok.replace(";n=", ";n"), "T=1795953600;n=9f2c4e6a8b0d1f3e;v1=" + sig}) {
+            assertThat(OriginSignature.Header.parse(bad)).as(bad).isEmpty();
+        }
+    }
 }
