@@ -333,7 +333,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         awaitServer(n);
         sleep(o.idleSeconds());
         List<Long> pids = target.pids();
-        double cpu0 = ProcStats.cpu(pids);
+        double[] cpu0 = ProcStats.cpuSplit(pids);
         double self0 = ProcStats.cpuSelf();
         long wall0 = System.nanoTime();
         List<Map<String, Object>> rounds = new ArrayList<>();
@@ -396,6 +396,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         long recordAt = begin + o.warmupSeconds() * SECOND;
         long end = begin + (o.warmupSeconds() + o.seconds()) * SECOND;
         double[] cpuAtRecord = new double[3];
+        double[] serverAtRecord = new double[2];
         AtomicLong sent = new AtomicLong();
         Thread pacer = null;
         if (o.rate() > 0) {
@@ -441,13 +442,13 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         latency.getIntervalHistogram();
         publishLatency.getIntervalHistogram();
         long acceptedAtRecord = accepted.get();
-        cpuAtRecord[0] = ProcStats.cpu(pids);
+        serverAtRecord = ProcStats.cpuSplit(pids);
         cpuAtRecord[1] = ProcStats.cpuSelf();
         long wall0 = System.nanoTime();
         sleepUntil(end);
         long acceptedInWindow = accepted.get() - acceptedAtRecord;
         double windowSeconds = (System.nanoTime() - wall0) / 1e9;
-        cpu(pids, cpuAtRecord[0], cpuAtRecord[1], wall0);
+        cpu(pids, serverAtRecord, cpuAtRecord[1], wall0);
         loops[0].ticker(now -> Long.MAX_VALUE);
         if (pacer != null) {
             pacer.join();
@@ -487,7 +488,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
     private boolean subscribe() throws Exception {
         closeWhenHeld = true;
         List<Long> pids = target.pids();
-        double cpu0 = ProcStats.cpu(pids);
+        double[] cpu0 = ProcStats.cpuSplit(pids);
         double self0 = ProcStats.cpuSelf();
         long start = System.nanoTime();
         long end = start + o.seconds() * SECOND;
@@ -529,7 +530,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         long nextSample = start;
         long k = 0;
         long late = 0;
-        double cpu0 = ProcStats.cpu(pids);
+        double[] cpu0 = ProcStats.cpuSplit(pids);
         double self0 = ProcStats.cpuSelf();
         while (true) {
             long now = System.nanoTime();
@@ -788,18 +789,24 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         return false;
     }
 
-    private void cpu(List<Long> pids, double server0, double self0, long wall0) throws IOException {
+    private void cpu(List<Long> pids, double[] server0, double self0, long wall0) throws IOException {
         double wall = (System.nanoTime() - wall0) / 1e9;
-        double server = ProcStats.cpu(pids) - server0;
+        double[] split = ProcStats.cpuSplit(pids);
+        double user = split[0] - server0[0];
+        double system = split[1] - server0[1];
+        double server = user + system;
         double self = ProcStats.cpuSelf() - self0;
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("wallSeconds", round2(wall));
         c.put("serverCpuSeconds", round2(server));
+        c.put("serverUserSeconds", round2(user));
+        c.put("serverSystemSeconds", round2(system));
         c.put("generatorCpuSeconds", round2(self));
         c.put("serverCores", round2(server / wall));
         c.put("generatorCores", round2(self / wall));
         result.put("cpu", c);
-        out.printf(Locale.ROOT, "  CPU over %.1f s: %s %.2f cores, generator %.2f cores%n", wall, target.name(), server / wall, self / wall);
+        out.printf(Locale.ROOT, "  CPU over %.1f s: %s %.2f cores (%.0f%% in the kernel), generator %.2f cores%n", wall, target.name(), server / wall,
+                server > 0 ? 100 * system / server : 0.0, self / wall);
     }
 
     private void note(String failure) {

@@ -41,11 +41,18 @@ final class ProcStats {
 
     /** User plus system CPU seconds used so far. */
     static double cpu(List<Long> pids) throws IOException {
-        double sum = 0;
+        double[] split = cpuSplit(pids);
+        return split[0] + split[1];
+    }
+
+    /** User and system (kernel: socket reads and writes) CPU seconds used so far. */
+    static double[] cpuSplit(List<Long> pids) throws IOException {
+        double[] sum = new double[2];
         for (long pid : pids) {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS; // fields 14 and 15: utime, stime
+            sum[0] += Long.parseLong(f[11]) / TICKS; // field 14: utime
+            sum[1] += Long.parseLong(f[12]) / TICKS; // field 15: stime
         }
         return sum;
     }
