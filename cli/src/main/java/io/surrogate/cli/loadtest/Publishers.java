@@ -105,6 +105,7 @@ final class Publishers {
         private int status;
         private final StringBuilder body = new StringBuilder();
         private String edge;
+        private boolean closeAfter;
 
         Connection(Pool pool) {
             super(Publishers.this.loop, pool.address, null);
@@ -128,6 +129,8 @@ final class Publishers {
         public void head(int status, Map<String, String> headers) {
             this.status = status;
             this.edge = headers.get("x-event-edge");
+            // nginx closes a keep-alive connection after 1,000 requests and says so on the last answer
+            this.closeAfter = "close".equalsIgnoreCase(headers.getOrDefault("connection", ""));
             body.setLength(0);
         }
 
@@ -150,11 +153,26 @@ final class Publishers {
                 redirected++;
                 int colon = edge.lastIndexOf(':');
                 p.to = new InetSocketAddress(edge.substring(0, colon), Integer.parseInt(edge.substring(colon + 1)));
-                pool.free(this);
+                if (closeAfter) {
+                    closeQuietly();
+                    pool.all.remove(this);
+                } else {
+                    pool.free(this);
+                }
                 submit(p);
                 return;
             }
             listener.answered(p, status, body.toString(), System.nanoTime());
+            if (closeAfter) {
+                closeQuietly();
+                pool.all.remove(this);
+                if (!pool.queue.isEmpty()) {
+                    Connection fresh = new Connection(pool);
+                    pool.all.add(fresh);
+                    fresh.open();
+                }
+                return;
+            }
             pool.free(this);
         }
 
