@@ -3,6 +3,7 @@ package io.surrogate.benchmarks;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.surrogate.cli.loadtest.EdgeProcess;
+import io.surrogate.cli.loadtest.Targets;
 import io.surrogate.engine.token.KeyPurpose;
 import io.surrogate.engine.token.Keyring;
 import io.surrogate.engine.token.TinkKeys;
@@ -105,7 +106,9 @@ public final class HeldMemory {
         Keyring.write(keys, "origin", TinkKeys.generate(KeyPurpose.HMAC));
         byte[] secret = TinkKeys.hmacSecret(Keyring.open(keys).find("origin").orElseThrow());
         Path rules = dir.resolve("held.xml");
-        Files.writeString(rules, RULES);
+        // the load test's rule: one repeatable subscription per client, SSE for SSE clients, a 30 s heartbeat
+        // (rare enough not to disturb an idle measurement, as a production edge would run)
+        Files.writeString(rules, Targets.surrogateRules("30s", 16));
         Instant began = Instant.now();
         try (SampleOrigin origin = new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), secret, null).start()) {
             List<String> command = EdgeProcess.command(o.edgeFlags(), o.jar(), rules, keys, origin.baseUri());
@@ -553,33 +556,4 @@ public final class HeldMemory {
         }
         return args[i];
     }
-
-    /**
-     * One repeatable SSE subscription per client: {@code /sub?e=EVENT&u=USER}, a 30 s heartbeat
-     * (rare enough not to disturb an idle measurement, as a production edge would run), a token
-     * that outlives the run.
-     */
-    static final String RULES = """
-            <rules xmlns="urn:surrogate:rules:1"
-                   xmlns:match="urn:surrogate:match:1"
-                   xmlns:variable="urn:surrogate:variable:1"
-                   xmlns:edgeservices="urn:surrogate:edgeservices:1">
-              <match:uri.path value="/sub">
-                <variable:extract from="query" key="e" name="EVENT" required="true"/>
-                <variable:extract from="query" key="u" name="USER" required="true"/>
-                <edgeservices:event.handle-subscription>
-                  <token>
-                    <key>tok</key>
-                    <nonce-source>CONNECTION</nonce-source>
-                    <lifetime>12h</lifetime>
-                  </token>
-                  <user>$(USER)</user>
-                  <event-id>$(EVENT)</event-id>
-                  <subscription-type>repeatable</subscription-type>
-                  <transport>sse</transport>
-                  <heartbeat>30s</heartbeat>
-                </edgeservices:event.handle-subscription>
-              </match:uri.path>
-            </rules>
-            """;
 }

@@ -132,6 +132,9 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
                 l.close();
             }
         }
+        if (serverDelivered.get() > 0) {
+            result.put("serverSaysDelivered", serverDelivered.get()); // the sum of what the answers to publishes said
+        }
         result.put("failedSubscribers", failed.get());
         result.put("droppedSubscribers", dropped.get());
         if (!failures.isEmpty()) {

@@ -48,10 +48,6 @@ final class Loop implements AutoCloseable {
         execute(() -> ticker = t);
     }
 
-    boolean inLoop() {
-        return Thread.currentThread() == thread;
-    }
-
     /** The error that stopped this loop, if one did. */
     Throwable crashed() {
         return crashed;

@@ -56,15 +56,6 @@ final class Publishers {
         pools.computeIfAbsent(p.to, Pool::new).submit(p);
     }
 
-    void closeAll() {
-        for (Pool p : pools.values()) {
-            for (Connection c : p.all) {
-                c.closeQuietly();
-            }
-        }
-        pools.clear();
-    }
-
     private final class Pool {
         final InetSocketAddress address;
         final ArrayDeque<Publish> queue = new ArrayDeque<>();

@@ -36,15 +36,9 @@ final class ResponseParser {
     private int headLength;
     private long remaining;
     private final StringBuilder line = new StringBuilder();
-    private boolean noBody;
 
     ResponseParser(Handler handler) {
         this.handler = handler;
-    }
-
-    /** The next response on this connection has no body whatever its headers say (an answer to HEAD). */
-    void expectNoBody() {
-        noBody = true;
     }
 
     void feed(ByteBuffer in) throws IOException {
@@ -122,8 +116,7 @@ final class ResponseParser {
         }
         handler.head(status, headers);
         String length = headers.get("content-length");
-        if (noBody || status == 204 || status == 304) {
-            noBody = false;
+        if (status == 204 || status == 304) {
             finish();
         } else if ("chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
             state = State.CHUNK_SIZE;

@@ -39,10 +39,8 @@ final class Subscriber extends Conn {
     boolean held;
     /** Events received, counted on the loop's thread. */
     int received;
-    long lastSeq = -1;
     /** Events received that were published for another subscriber (set by the listener). */
     int misdelivered;
-    int outOfOrder;
     private int status;
     private final byte[] line = new byte[256];
     private int lineLength;
@@ -139,10 +137,6 @@ final class Subscriber extends Conn {
         for (i += negative ? 2 : 1; i < lineLength && line[i] >= '0' && line[i] <= '9'; i++) {
             nanos = nanos * 10 + (line[i] - '0');
         }
-        if (seq <= lastSeq) {
-            outOfOrder++;
-        }
-        lastSeq = seq;
         received++;
         listener.event(this, seq, negative ? -nanos : nanos, System.nanoTime());
     }

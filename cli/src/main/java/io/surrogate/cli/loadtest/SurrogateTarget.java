@@ -52,7 +52,7 @@ final class SurrogateTarget implements Target {
         Keyring.write(keys, "origin", TinkKeys.generate(KeyPurpose.HMAC));
         NamedKey key = Keyring.open(keys).find("origin").orElseThrow();
         Path rules = dir.resolve("loadtest.xml");
-        Files.writeString(rules, RULES.replace("HEARTBEAT", heartbeat).replace("REPLAY", Integer.toString(replayBuffer)));
+        Files.writeString(rules, rules(heartbeat, replayBuffer));
         SurrogateTarget t = new SurrogateTarget(dir, key, new LoadOrigin(key), jvmFlags.isEmpty() ? "(the JVM's defaults)" : String.join(" ", jvmFlags));
         try {
             for (int e = 0; e < edges; e++) {
@@ -199,6 +199,11 @@ final class SurrogateTarget implements Target {
         } catch (IOException | java.io.UncheckedIOException e) {
             // already gone
         }
+    }
+
+    /** The load test's rule: {@code GET /sub?e=EVENT&u=USER} subscribes (repeatable, transport by the client's Accept). */
+    static String rules(String heartbeat, int replayBuffer) {
+        return RULES.replace("HEARTBEAT", heartbeat).replace("REPLAY", Integer.toString(replayBuffer));
     }
 
     private static final String RULES = """

@@ -13,6 +13,11 @@ public final class Targets {
         return SurrogateTarget.start(edges, jar, jvmFlags, heartbeat, replayBuffer, List.of());
     }
 
+    /** The rule file the Surrogate target's edges run (also used by the benchmarks' HeldMemory). */
+    public static String surrogateRules(String heartbeat, int replayBuffer) {
+        return SurrogateTarget.rules(heartbeat, replayBuffer);
+    }
+
     /** Nchan started by benchmarks/nchan/nchan.sh, its pid file in {@code dir}. */
     public static Target nchan(URI url, Path dir) {
         return new NchanTarget(url, dir);
