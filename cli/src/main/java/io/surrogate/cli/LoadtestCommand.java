@@ -101,7 +101,7 @@ final class LoadtestCommand implements Callable<Integer> {
     int edges;
 
     @Option(names = "--edge-jvm-flags", paramLabel = "FLAGS",
-            description = "surrogate: the edges' JVM flags (default: the flags ./surrogate starts serve with; empty for the JVM's defaults).")
+            description = "surrogate: the edges' JVM flags (default: SURROGATE_EDGE_JAVA_OPTS, which ./surrogate sets to the flags serve gets; without it, or empty, the JVM's defaults).")
     String edgeJvmFlags;
 
     @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s",

@@ -54,6 +54,7 @@ abstract class Conn implements ResponseParser.Handler {
         try {
             channel.write(out);
         } catch (IOException e) {
+            closeQuietly();
             lost("write: " + e.getMessage());
             return;
         }

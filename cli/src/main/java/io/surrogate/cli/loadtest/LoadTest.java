@@ -3,9 +3,7 @@ package io.surrogate.cli.loadtest;
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,8 +36,6 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
             int warmupSeconds, int rounds, int concurrency, int publishers, int threads, int idleSeconds, int warmupClients, int processes,
             java.nio.file.Path jar) {}
 
-    private static final int FIRST_SOURCE = 2;
-    private static final int SOURCES = 249;
     private static final long SECOND = 1_000_000_000L;
 
     private final Options o;
@@ -47,7 +43,6 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
     private final PrintWriter out;
     private final Loop[] loops;
     private final Publishers publishers;
-    private final InetAddress[] sources = new InetAddress[SOURCES];
     private final long t0 = System.nanoTime();
     private final Map<String, Object> result = new LinkedHashMap<>();
 
@@ -89,13 +84,6 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
             loops[i] = new Loop(i);
         }
         this.publishers = new Publishers(loops[0], target, o.publishers(), this);
-        for (int i = 0; i < SOURCES; i++) {
-            try {
-                sources[i] = InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (FIRST_SOURCE + i)});
-            } catch (UnknownHostException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 
     /** Runs the scenario, prints the summary and one JSON line; true when nothing failed or was lost. */
@@ -393,7 +381,8 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
         unicastN = n;
         List<Long> pids = target.pids();
         long total = (long) o.rate() * (o.warmupSeconds() + o.seconds());
-        progress(o.rate() > 0 ? "publishing %,d/s for %d s (the first %d s not recorded)" : "publishing as fast as %3$d... s",
+        progress(o.rate() > 0 ? "publishing %,d/s for %d s (the first %d s not recorded)"
+                        : "publishing as fast as the server answers (rate %d) for %d s (the first %d s not recorded)",
                 o.rate(), o.warmupSeconds() + o.seconds(), o.warmupSeconds());
         long begin = System.nanoTime() + 10_000_000;
         long recordAt = begin + o.warmupSeconds() * SECOND;
@@ -646,7 +635,7 @@ public final class LoadTest implements Subscriber.Listener, Publishers.Listener 
 
     private Subscriber startSubscriber(int i, String channel) {
         Loop loop = loops[Math.floorMod(i, loops.length)];
-        Subscriber s = new Subscriber(loop, target.clientAddress(i), new InetSocketAddress(sources[Math.floorMod(i, SOURCES)], 0), i,
+        Subscriber s = new Subscriber(loop, target.clientAddress(i), i,
                 target.subscribePath(i, channel), o.sse(), this);
         loop.execute(s::open);
         return s;

@@ -28,6 +28,8 @@ final class Subscriber extends Conn {
         void dropped(Subscriber s, String why);
     }
 
+    private static final int FIRST_SOURCE = 2;
+    private static final int SOURCES = 249;
     private static final byte[] MARK = "lt ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
 
@@ -51,13 +53,33 @@ final class Subscriber extends Conn {
     private boolean closeAfterResponse;
     private boolean closedByUs;
 
-    Subscriber(Loop loop, InetSocketAddress server, InetSocketAddress local, int index, String path, boolean sse, Listener listener) {
-        super(loop, server, local);
+    Subscriber(Loop loop, InetSocketAddress server, int index, String path, boolean sse, Listener listener) {
+        super(loop, server, source(index));
         this.index = index;
         this.path = path;
         this.sse = sse;
         this.host = server.getAddress().getHostAddress() + ":" + server.getPort();
         this.listener = listener;
+    }
+
+    /**
+     * Subscriber {@code i}'s local address: 127.0.0.2 to 127.0.0.250 in turn, so that no source
+     * address runs out of ephemeral ports (about 28,000 each) however many subscribers there are.
+     */
+    static InetSocketAddress source(int i) {
+        return new InetSocketAddress(SOURCE_ADDRESSES[Math.floorMod(i, SOURCES)], 0);
+    }
+
+    private static final java.net.InetAddress[] SOURCE_ADDRESSES = new java.net.InetAddress[SOURCES];
+
+    static {
+        for (int i = 0; i < SOURCES; i++) {
+            try {
+                SOURCE_ADDRESSES[i] = java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (FIRST_SOURCE + i)});
+            } catch (java.net.UnknownHostException e) {
+                throw new AssertionError(e); // four bytes are always an address
+            }
+        }
     }
 
     @Override

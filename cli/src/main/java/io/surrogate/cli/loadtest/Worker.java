@@ -2,7 +2,6 @@ package io.surrogate.cli.loadtest;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,8 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code stats HELD RECEIVED DROPPED FAILED}, and exits on {@code close} or end of input.
  */
 public final class Worker implements Subscriber.Listener {
-    private static final int FIRST_SOURCE = 2;
-    private static final int SOURCES = 249;
 
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
@@ -51,18 +48,14 @@ public final class Worker implements Subscriber.Listener {
     }
 
     private void run(int first, int count, int concurrency, boolean sse, String template, List<InetSocketAddress> servers) throws Exception {
-        InetAddress[] sources = new InetAddress[SOURCES];
-        for (int i = 0; i < SOURCES; i++) {
-            sources[i] = InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (FIRST_SOURCE + i)});
-        }
         Loop loop = new Loop(0);
         List<Subscriber> subs = new ArrayList<>(count);
         for (int i = first; i < first + count && failed.get() == 0; i++) {
             if (!opening.tryAcquire(120, TimeUnit.SECONDS)) {
                 break;
             }
-            Subscriber s = new Subscriber(loop, servers.get(Math.floorMod(i, servers.size())),
-                    new InetSocketAddress(sources[Math.floorMod(i, SOURCES)], 0), i, template.replace("{i}", Integer.toString(i)), sse, this);
+            Subscriber s = new Subscriber(loop, servers.get(Math.floorMod(i, servers.size())), i, template.replace("{i}", Integer.toString(i)),
+                    sse, this);
             subs.add(s);
             loop.execute(s::open);
         }
