@@ -80,17 +80,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-watch", description = "Do not reload the rules when their files change (POST /admin/reload still does).")
     boolean noWatch;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO", description = "SEVERE, WARNING, INFO, FINE (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO", description = "debug, info, warn or error (or SEVERE, WARNING, INFO, FINE) (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
     @Override
     public Integer call() throws Exception {
-        Level level;
-        try {
-            level = Level.parse(logLevel.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            return usage("--log-level: not a level: " + logLevel);
+        Optional<Level> parsed = Logging.level(logLevel);
+        if (parsed.isEmpty()) {
+            return usage("--log-level: not a level: " + logLevel + " (debug, info, warn or error)");
         }
+        Level level = parsed.get();
         if (!Files.isDirectory(keys)) {
             return usage("--keys: not a directory: " + keys + " (create one with 'surrogate keys generate NAME --keys " + keys + "')");
         }
