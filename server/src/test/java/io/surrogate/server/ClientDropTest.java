@@ -6,6 +6,7 @@ import static io.surrogate.server.HeldClients.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.surrogate.server.origin.Answer;
+import io.surrogate.server.subscribe.LocalRegistry;
 import io.surrogate.server.origin.Received;
 import io.surrogate.server.origin.SampleOrigin;
 import java.net.Socket;
@@ -117,9 +118,9 @@ class ClientDropTest {
             f.origin.setUnsubscribeAnswer(r -> Answer.text(503, "down"));
             RawClient client = RawClient.open(f.clientPort(), "GET", "/sub?e=2&u=B");
             String token = f.origin.awaitReceived(SUBSCRIBE, 1, WAIT).get(0).token();
-            int budget = Hub.UNSUBSCRIBE_BACKOFF_MILLIS.length + 1;
+            int budget = LocalRegistry.unsubscribeBackoffMillis().length + 1;
             long backoff = 0;
-            for (long millis : Hub.UNSUBSCRIBE_BACKOFF_MILLIS) {
+            for (long millis : LocalRegistry.unsubscribeBackoffMillis()) {
                 backoff += millis;
             }
 
