@@ -289,10 +289,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
 
     @Override
     public void released(HeldResponse<Subscription> c, String reason) {
-        if (!held.remove(c)) {
+        if (!held.contains(c)) {
             return;
         }
-        metrics.held(c.transport()).decrementAndGet();
         if (c.streamHandle() != 0) {
             streams.remove(c.streamHandle());
         }
@@ -300,6 +299,10 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
             if (s.detach(c)) {
                 waitForReturn(s);
             }
+        }
+        // counted as held until its subscriptions wait for their client: whoever sees it gone sees their timers
+        if (held.remove(c)) {
+            metrics.held(c.transport()).decrementAndGet();
         }
         if (!"answered".equals(reason) && !"poll-timeout".equals(reason) && !"one-shot".equals(reason)) {
             LOG.fine(() -> "event=client-released reason=" + reason + " transport=" + c.transport().label());
