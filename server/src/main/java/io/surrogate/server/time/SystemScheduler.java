@@ -33,8 +33,8 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
         private final Runnable task;
         private final Executor on;
         private volatile int done;
-        private XnioExecutor.Key key;
-        private ScheduledFuture<?> future;
+        /** the XNIO timer's key or the executor's future, to cancel it */
+        private Object handle;
 
         Task(Runnable task, Executor on) {
             this.task = task;
@@ -63,9 +63,9 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
                 return false;
             }
             pending.decrementAndGet();
-            if (key != null) {
+            if (handle instanceof XnioExecutor.Key key) {
                 key.remove();
-            } else if (future != null) {
+            } else if (handle instanceof ScheduledFuture<?> future) {
                 future.cancel(false);
             }
             return true;
@@ -79,11 +79,11 @@ public final class SystemScheduler implements Scheduler, AutoCloseable {
         try {
             if (on instanceof XnioIoThread io) {
                 Task t = new Task(task, null);
-                t.key = io.executeAfter(t, delay, TimeUnit.MILLISECONDS);
+                t.handle = io.executeAfter(t, delay, TimeUnit.MILLISECONDS);
                 return t;
             }
             Task t = new Task(task, on);
-            t.future = timers.schedule(t, delay, TimeUnit.MILLISECONDS);
+            t.handle = timers.schedule(t, delay, TimeUnit.MILLISECONDS);
             return t;
         } catch (RuntimeException e) {
             pending.decrementAndGet();

@@ -47,8 +47,8 @@ public abstract class HeldResponse<F extends HeldResponse.Feed> implements Runna
         void slow(HeldResponse<F> response);
     }
 
-    protected final HttpServerExchange exchange;
-    protected final Listener<F> listener;
+    private final HttpServerExchange exchange;
+    private final Listener<F> listener;
     private final Transport transport;
     private final XnioIoThread io;
     private final Scheduler scheduler;
@@ -65,6 +65,14 @@ public abstract class HeldResponse<F extends HeldResponse.Feed> implements Runna
         this.scheduler = scheduler;
         this.io = exchange.getIoThread();
         this.heartbeatMillis = Math.max(1, heartbeatMillis);
+    }
+
+    protected final HttpServerExchange exchange() {
+        return exchange;
+    }
+
+    protected final Listener<F> listener() {
+        return listener;
     }
 
     public final Transport transport() {

@@ -23,21 +23,21 @@ final class LongPollResponse<F extends HeldResponse.Feed> extends HeldResponse<F
     @Override
     protected void write(F feed, long seq, EventFrame frame, boolean last) {
         cancelTimer();
-        exchange.setStatusCode(StatusCodes.OK);
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, frame.contentType());
-        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-        exchange.getResponseHeaders().put(LAST_EVENT_ID, feed.id(seq));
+        exchange().setStatusCode(StatusCodes.OK);
+        exchange().getResponseHeaders().put(Headers.CONTENT_TYPE, frame.contentType());
+        exchange().getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        exchange().getResponseHeaders().put(LAST_EVENT_ID, feed.id(seq));
         release("answered");
-        exchange.getResponseSender().send(frame.raw());
+        exchange().getResponseSender().send(frame.raw());
     }
 
     @Override
     protected void due() {
         F feed = feeds().get(0);
-        exchange.setStatusCode(StatusCodes.NO_CONTENT);
-        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-        exchange.getResponseHeaders().put(LAST_EVENT_ID, feed.id(feed.lastSeq()));
+        exchange().setStatusCode(StatusCodes.NO_CONTENT);
+        exchange().getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        exchange().getResponseHeaders().put(LAST_EVENT_ID, feed.id(feed.lastSeq()));
         release("poll-timeout");
-        exchange.endExchange();
+        exchange().endExchange();
     }
 }

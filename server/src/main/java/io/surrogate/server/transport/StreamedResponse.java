@@ -58,11 +58,11 @@ abstract class StreamedResponse<F extends HeldResponse.Feed> extends HeldRespons
 
     @Override
     protected final void start(F first, long resumeFrom, int retryMillis) {
-        exchange.setStatusCode(StatusCodes.OK);
-        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
-        exchange.getResponseHeaders().put(X_ACCEL_BUFFERING, "no");
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType());
-        sink = exchange.getResponseChannel();
+        exchange().setStatusCode(StatusCodes.OK);
+        exchange().getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
+        exchange().getResponseHeaders().put(X_ACCEL_BUFFERING, "no");
+        exchange().getResponseHeaders().put(Headers.CONTENT_TYPE, contentType());
+        sink = exchange().getResponseChannel();
         sink.getWriteSetter().set((ChannelListener<StreamSinkChannel>) ch -> drain());
         write(new ByteBuffer[] {ByteBuffer.wrap(preamble(first, resumeFrom, retryMillis).getBytes(StandardCharsets.UTF_8))});
     }
@@ -109,7 +109,7 @@ abstract class StreamedResponse<F extends HeldResponse.Feed> extends HeldRespons
                 }
             }
             if (queued > maxQueuedBytes) {
-                listener.slow(this);
+                listener().slow(this);
                 close("slow");
             }
         } catch (IOException e) {
@@ -155,13 +155,13 @@ abstract class StreamedResponse<F extends HeldResponse.Feed> extends HeldRespons
             sink.shutdownWrites();
             if (!sink.flush()) {
                 sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(
-                        ch -> exchange.endExchange(), (ch, e) -> IoUtils.safeClose(exchange.getConnection())));
+                        ch -> exchange().endExchange(), (ch, e) -> IoUtils.safeClose(exchange().getConnection())));
                 sink.resumeWrites();
                 return;
             }
-            exchange.endExchange();
+            exchange().endExchange();
         } catch (IOException e) {
-            IoUtils.safeClose(exchange.getConnection());
+            IoUtils.safeClose(exchange().getConnection());
         }
     }
 
