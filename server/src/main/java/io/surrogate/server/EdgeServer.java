@@ -1,28 +1,57 @@
 package io.surrogate.server;
 
 import io.surrogate.engine.EdgeEnvironment;
+import io.surrogate.engine.OriginRequest;
+import io.surrogate.server.delivery.DeliveryHandler;
+import io.surrogate.server.delivery.DeliveryVerifier;
+import io.surrogate.server.delivery.LocalRouter;
+import io.surrogate.server.delivery.ReplayGuard;
+import io.surrogate.server.http.ClientConnections;
+import io.surrogate.server.http.ClientHandler;
+import io.surrogate.server.http.OriginSideHandler;
+import io.surrogate.server.http.RateLimiter;
+import io.surrogate.server.metrics.ServerMetrics;
+import io.surrogate.server.reload.LiveRules;
+import io.surrogate.server.subscribe.LocalRegistry;
+import io.surrogate.server.subscribe.OriginAnswer;
+import io.surrogate.server.subscribe.OriginCalls;
+import io.surrogate.server.subscribe.ReplayBudget;
+import io.surrogate.server.subscribe.SubscribeFlow;
+import io.surrogate.server.subscribe.SubscriptionRegistry;
+import io.surrogate.server.time.Scheduler;
+import io.surrogate.server.time.SystemScheduler;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Clock;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 import org.xnio.Options;
 
 /**
- * The edge: two Undertow listeners (clients; origins and operators), the live rules, the
- * subscription hub. {@link #start} returns once both listen; {@link #close} ends every held
- * client, tells the origin, and stops every thread and timer.
+ * The edge, wired: two Undertow listeners (clients; origins and operators), the live rules, the
+ * subscription registry, the origin client. {@link #start} returns once both listen;
+ * {@link #close} ends every held client, tells the origin, and stops every thread and timer.
+ * The parts and their interfaces are named in docs/architecture.md.
  */
 public final class EdgeServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("surrogate.server");
+    /** How long a stop waits for the origin's answers to its unsubscribe notices (docs/operations.md). */
+    static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
-    private final ServerConfig config;
     private final ServerMetrics metrics = new ServerMetrics();
     private final LiveRules rules;
     private final OriginClient origin;
-    private final Hub hub;
+    private final AtomicInteger originCallsOut = new AtomicInteger();
+    private final Scheduler scheduler;
+    private final SystemScheduler ownScheduler;
+    private final SubscriptionRegistry registry;
     private final ClientConnections connections;
     private final Undertow undertow;
     private final InetSocketAddress clientAddress;
@@ -39,21 +68,28 @@ public final class EdgeServer implements AutoCloseable {
         }
     }
 
-    private EdgeServer(ServerConfig config) throws StartException {
-        this.config = config;
+    private EdgeServer(ServerConfig config, UnaryOperator<OriginCalls> originCalls) throws StartException {
         try {
-            this.rules = new LiveRules(config.rules(), config.keys(), metrics);
+            this.rules = new LiveRules(config.rules(), config.keys(), metrics, config.clock());
         } catch (LiveRules.Rejected e) {
             throw new StartException("the rules do not compile:\n" + e.getMessage(), null);
         }
-        this.connections = new ClientConnections(ClientConnections.capacity(config.maxClients()));
+        this.ownScheduler = config.scheduler().isPresent() ? null : new SystemScheduler();
+        this.scheduler = config.scheduler().orElse(ownScheduler);
+        this.connections = new ClientConnections(ClientConnections.capacity(config.maxClients(), OriginClient.MAX_IN_FLIGHT),
+                scheduler::nanoTime);
         this.origin = new OriginClient(config.origin());
+        OriginCalls calls = originCalls.apply(adapt(origin, originCallsOut));
         EnvironmentHolder env = new EnvironmentHolder();
-        this.hub = new Hub(origin, metrics, env, config.maxQueuedBytes());
+        this.registry = new LocalRegistry(calls, metrics, env, scheduler, config.clock(), new ReplayBudget(config.replayBudget()),
+                config.maxQueuedBytes());
         ReplayGuard replays = new ReplayGuard(config.replayCapacity(), config.signatureWindow().toSeconds());
-        DeliveryHandler deliveries = new DeliveryHandler(rules, hub, metrics, replays, config.edgeId(), Clock.systemUTC(),
-                config.signatureWindow().toSeconds(), config.maxEventSize());
-        ClientHandler clients = new ClientHandler(rules, hub, origin, metrics, connections, env, config.maxBody(), config.fallback());
+        DeliveryHandler deliveries = new DeliveryHandler(rules,
+                new DeliveryVerifier(config.edgeId(), config.signatureWindow().toSeconds(), registry::byToken), replays,
+                new LocalRouter(registry), metrics, config.clock(), config.maxEventSize());
+        ClientHandler clients = new ClientHandler(connections, rules, new RateLimiter(),
+                new SubscribeFlow(registry, calls, metrics, scheduler, config.clock()), metrics, env, config.clock(), config.maxBody(),
+                config.fallback());
         OriginSideHandler originSide = new OriginSideHandler(deliveries, metrics, rules, () -> !stopping);
         metrics.gauge("surrogate.client.connections", "Client connections open (held or not)", connections::open);
         metrics.gauge("surrogate.client.capacity", "Client connections the edge accepts before refusing", connections::capacity);
@@ -87,7 +123,7 @@ public final class EdgeServer implements AutoCloseable {
         this.clientAddress = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
         this.originAddress = (InetSocketAddress) undertow.getListenerInfo().get(1).getAddress();
         String advertised = config.advertisedAddress().orElse(originAddress.getHostString() + ":" + originAddress.getPort());
-        this.environment = new EdgeEnvironment(config.edgeId(), advertised, Clock.systemUTC());
+        this.environment = new EdgeEnvironment(config.edgeId(), advertised, config.clock());
         env.set(environment);
         if (config.watchRules()) {
             try {
@@ -102,8 +138,39 @@ public final class EdgeServer implements AutoCloseable {
                 + " (at the limit new connections get 503)");
     }
 
+    /** The origin client as the registry and the subscribe flow see it; counts the calls out. */
+    private static OriginCalls adapt(OriginClient client, AtomicInteger out) {
+        return new OriginCalls() {
+            @Override
+            public Optional<URI> target(OriginRequest request) {
+                return client.target(request);
+            }
+
+            @Override
+            public CompletableFuture<OriginAnswer> send(URI uri, OriginRequest request, Duration timeout) {
+                out.incrementAndGet();
+                CompletableFuture<OriginClient.Answer> sent;
+                try {
+                    sent = client.send(uri, request, timeout);
+                } catch (RuntimeException e) {
+                    out.decrementAndGet();
+                    throw e;
+                }
+                return sent.handle((a, error) -> {
+                    out.decrementAndGet();
+                    if (a == null) {
+                        return new OriginAnswer(0, null, null, OriginAnswer.Failure.REFUSED);
+                    }
+                    OriginAnswer.Failure failure = a.failure() == null ? null
+                            : a.failure() == OriginClient.Failure.TIMEOUT ? OriginAnswer.Failure.TIMEOUT : OriginAnswer.Failure.REFUSED;
+                    return new OriginAnswer(a.status(), a.contentType(), a.body(), failure);
+                });
+            }
+        };
+    }
+
     /** A supplier the handlers read; set once the listeners know their ports. */
-    private static final class EnvironmentHolder implements java.util.function.Supplier<EdgeEnvironment> {
+    private static final class EnvironmentHolder implements Supplier<EdgeEnvironment> {
         private volatile EdgeEnvironment value;
 
         void set(EdgeEnvironment v) {
@@ -117,13 +184,17 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     public static EdgeServer start(ServerConfig config) throws StartException {
-        return new EdgeServer(config);
+        return new EdgeServer(config, UnaryOperator.identity());
+    }
+
+    /** For tests: the edge with its origin calls passed through {@code originCalls} (to inject a failure). */
+    static EdgeServer start(ServerConfig config, UnaryOperator<OriginCalls> originCalls) throws StartException {
+        return new EdgeServer(config, originCalls);
     }
 
     /** For a fallback handler: the request body the edge already read (empty if none). */
     public static byte[] requestBody(io.undertow.server.HttpServerExchange exchange) {
-        byte[] body = exchange.getAttachment(ClientHandler.BODY);
-        return body == null ? new byte[0] : body;
+        return ClientHandler.requestBody(exchange);
     }
 
     public InetSocketAddress clientAddress() {
@@ -140,16 +211,21 @@ public final class EdgeServer implements AutoCloseable {
 
     /** Subscriptions the registry holds, attached or waiting for their client to return. */
     public int subscriptions() {
-        return hub.size();
+        return registry.size();
     }
 
     public int heldConnections() {
-        return hub.heldConnections();
+        return registry.heldConnections();
     }
 
-    /** Timers and origin retries still pending. */
+    /** Timers and unsubscribe notices still pending. */
     public int pendingTimers() {
-        return hub.pendingTimers();
+        return scheduler.pending() + registry.unsubscribing();
+    }
+
+    /** Requests to origins sent and not yet answered. */
+    public int pendingOriginCalls() {
+        return originCallsOut.get();
     }
 
     public long refusedConnections() {
@@ -173,14 +249,17 @@ public final class EdgeServer implements AutoCloseable {
     public void close() {
         stopping = true;
         rules.close();
-        if (hub != null) {
-            hub.stop(Duration.ofSeconds(2));
+        if (registry != null) {
+            registry.stop(STOP_WAIT);
         }
         if (origin != null) {
             origin.close(); // before the worker stops: its connections close on their IO threads
         }
         if (undertow != null) {
             undertow.stop();
+        }
+        if (ownScheduler != null) {
+            ownScheduler.close();
         }
         LOG.info("event=stopped");
     }

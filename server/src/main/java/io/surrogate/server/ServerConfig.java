@@ -1,10 +1,13 @@
 package io.surrogate.server;
 
+import io.surrogate.server.time.Scheduler;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,6 +31,11 @@ import java.util.Optional;
  * @param watchRules reload the rules when their files change
  * @param maxClients the most client connections held; 0: derived from the open-file limit
  * @param fallback answers client requests that no rule matched (the demo's page); empty: 404
+ * @param clock the edge's time: signature windows, token lifetimes and expiry, rate-limit windows
+ * @param scheduler the edge's timers (heartbeats, poll waits, waits for a client's return,
+ *        unsubscribe retries); empty: the edge makes a {@code SystemScheduler} and stops it
+ * @param replayBudget the most bytes of events the edge keeps, in all, for subscriptions that
+ *        no client holds; a subscription whose event does not fit ends and its origin is told
  */
 public record ServerConfig(
         InetSocketAddress clientListen,
@@ -44,18 +52,27 @@ public record ServerConfig(
         int replayCapacity,
         boolean watchRules,
         int maxClients,
-        Optional<HttpHandler> fallback) {
+        Optional<HttpHandler> fallback,
+        InstantSource clock,
+        Optional<Scheduler> scheduler,
+        long replayBudget) {
 
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
     public static final int DEFAULT_MAX_EVENT_SIZE = 64 * 1024;
     public static final int DEFAULT_MAX_QUEUED_BYTES = 256 * 1024;
     public static final Duration DEFAULT_SIGNATURE_WINDOW = Duration.ofMinutes(5);
     public static final int DEFAULT_REPLAY_CAPACITY = 1_000_000;
+    public static final long DEFAULT_REPLAY_BUDGET = 64L * 1024 * 1024;
 
     public ServerConfig {
         Objects.requireNonNull(clientListen, "clientListen");
         Objects.requireNonNull(originListen, "originListen");
         Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(scheduler, "scheduler");
+        if (replayBudget < 1) {
+            throw new IllegalArgumentException("replayBudget must be at least 1 byte");
+        }
         rules = List.copyOf(rules);
         if (rules.isEmpty()) {
             throw new IllegalArgumentException("no rule files given");
@@ -63,26 +80,48 @@ public record ServerConfig(
         origin.ifPresent(ServerConfig::checkOrigin);
     }
 
+    /** Without the time and the replay budget: the system clock, the edge's own scheduler, the default budget. */
+    public ServerConfig(InetSocketAddress clientListen, InetSocketAddress originListen, Optional<URI> origin, List<Path> rules,
+            Path keys, String edgeId, Optional<String> advertisedAddress, int maxBody, int maxEventSize, int maxQueuedBytes,
+            Duration signatureWindow, int replayCapacity, boolean watchRules, int maxClients, Optional<HttpHandler> fallback) {
+        this(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize, maxQueuedBytes,
+                signatureWindow, replayCapacity, watchRules, maxClients, fallback, Clock.systemUTC(), Optional.empty(),
+                DEFAULT_REPLAY_BUDGET);
+    }
+
     /** Loopback listeners on free ports and the defaults: what tests and the demo start from. */
     public static ServerConfig loopback(List<Path> rules, Path keys, Optional<URI> origin) {
         return new ServerConfig(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), origin, rules, keys,
                 "edge-1", Optional.empty(), DEFAULT_MAX_BODY, DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_QUEUED_BYTES,
-                DEFAULT_SIGNATURE_WINDOW, DEFAULT_REPLAY_CAPACITY, true, 0, Optional.empty());
+                DEFAULT_SIGNATURE_WINDOW, DEFAULT_REPLAY_CAPACITY, true, 0, Optional.empty(), Clock.systemUTC(), Optional.empty(),
+                DEFAULT_REPLAY_BUDGET);
     }
 
     public ServerConfig withMaxClients(int clients) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, clock, scheduler, replayBudget);
     }
 
     public ServerConfig withMaxQueuedBytes(int bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback);
+                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget);
     }
 
     public ServerConfig withReplayCapacity(int capacity) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback);
+                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget);
+    }
+
+    /** With this clock and scheduler (tests drive time with them). */
+    public ServerConfig withTime(InstantSource clock, Scheduler scheduler) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, Optional.of(scheduler),
+                replayBudget);
+    }
+
+    public ServerConfig withReplayBudget(long bytes) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, bytes);
     }
 
     /** The origin is a base URL without a path: the protocol paths are signed as sent. */

@@ -34,7 +34,7 @@ class DuplicateAndStreamTest {
 
             assertThat(second.status).isEqualTo(200);
             assertThat(first.awaitEnd(WAIT)).as("the first connection is closed").isTrue();
-            List<Received> gone = f.origin.awaitReceived(UNSUBSCRIBE, 1, WAIT);
+            List<Received> gone = f.awaitUnsubscribes(1);
             assertThat(gone).extracting(Received::token).as("the origin is told of the first token").containsExactly(firstToken);
             assertThat(gone.get(0).signatureVerified()).isTrue();
             String secondToken = f.origin.awaitReceived(SUBSCRIBE, 4, WAIT).get(3).token();
@@ -51,7 +51,7 @@ class DuplicateAndStreamTest {
             second.close();
             otherUser.close();
             otherEvent.close();
-            f.origin.awaitReceived(UNSUBSCRIBE, 4, WAIT);
+            f.awaitUnsubscribes(4);
             f.assertQuiet(WAIT);
             assertThat(f.origin.unsubscribes()).extracting(Received::token).as("each token told once")
                     .containsOnlyOnce(firstToken, secondToken).hasSize(4);
@@ -93,7 +93,7 @@ class DuplicateAndStreamTest {
 
             attach.close();
             connection.close();
-            assertThat(f.origin.awaitReceived(UNSUBSCRIBE, 2, WAIT)).extracting(Received::token)
+            assertThat(f.awaitUnsubscribes(2)).extracting(Received::token)
                     .as("both subscriptions of the connection end").containsExactlyInAnyOrder(tokenA, tokenB);
             f.assertQuiet(WAIT);
         }
@@ -121,7 +121,7 @@ class DuplicateAndStreamTest {
             for (RawClient c : clients) {
                 c.close();
             }
-            assertThat(eventually(WAIT, () -> f.origin.unsubscribes().size() == 2 * connections)).isTrue();
+            assertThat(f.awaitUnsubscribes(2 * connections)).hasSize(2 * connections);
             f.assertQuiet(WAIT);
         }
     }

@@ -7,6 +7,9 @@ import io.surrogate.engine.token.Keyring;
 import io.surrogate.engine.token.NamedKey;
 import io.surrogate.engine.token.TinkKeys;
 import io.surrogate.server.origin.SampleOrigin;
+import io.surrogate.server.subscribe.OriginCalls;
+import io.surrogate.server.time.ManualClock;
+import io.surrogate.server.time.ManualScheduler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -17,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +31,11 @@ import java.util.stream.Stream;
 /**
  * A real edge on loopback with a real origin (the contract-only {@link SampleOrigin}, on the
  * JDK's own HTTP server) and real Tink keys in a temporary keyring. The rule file is written
- * per test. {@link #close} checks that nothing is left: no subscription, no held connection,
- * no timer.
+ * per test. Time is a {@link ManualClock} and {@link ManualScheduler} (starting at the system's
+ * time, so that the origin's signatures are within the window): a test moves it with
+ * {@link #advance}. {@link #close} checks that nothing is left: no subscription, no held
+ * connection, no timer, no origin request; letting the edge's own waits (a client's return,
+ * unsubscribe retries) run out on the manual clock first.
  */
 final class EdgeFixture implements AutoCloseable {
     static final String TOKEN_KEY = "tok";
@@ -43,10 +50,12 @@ final class EdgeFixture implements AutoCloseable {
     final byte[] secret;
     final byte[] otherSecret;
     final SampleOrigin origin;
+    final ManualClock clock = new ManualClock(Instant.now());
+    final ManualScheduler scheduler = new ManualScheduler(clock);
     final EdgeServer edge;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    private EdgeFixture(String rules, UnaryOperator<ServerConfig> tune) throws Exception {
+    private EdgeFixture(String rules, UnaryOperator<ServerConfig> tune, UnaryOperator<OriginCalls> originCalls) throws Exception {
         dir = Files.createTempDirectory("surrogate-edge-test-");
         keys = Files.createDirectory(dir.resolve("keys"));
         Path rulesDir = Files.createDirectory(dir.resolve("rules"));
@@ -60,17 +69,24 @@ final class EdgeFixture implements AutoCloseable {
         secret = TinkKeys.hmacSecret(ring.find(ORIGIN_KEY).orElseThrow());
         otherSecret = TinkKeys.hmacSecret(ring.find(OTHER_ORIGIN_KEY).orElseThrow());
         origin = new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), secret, null).start();
-        ServerConfig config = tune.apply(ServerConfig.loopback(List.of(rulesDir), keys, Optional.of(origin.baseUri())));
-        edge = EdgeServer.start(config);
+        ServerConfig config = tune.apply(ServerConfig.loopback(List.of(rulesDir), keys, Optional.of(origin.baseUri()))
+                .withTime(clock, scheduler));
+        edge = EdgeServer.start(config, originCalls);
         origin.setEdge(originSide());
     }
 
     static EdgeFixture start(String rules) throws Exception {
-        return new EdgeFixture(rules, c -> c);
+        return new EdgeFixture(rules, c -> c, c -> c);
+    }
+
+    /** With the edge's origin calls passed through {@code originCalls}, to inject a failure. */
+    static EdgeFixture start(String rules, UnaryOperator<ServerConfig> tune, UnaryOperator<OriginCalls> originCalls)
+            throws Exception {
+        return new EdgeFixture(rules, tune, originCalls);
     }
 
     static EdgeFixture start(String rules, UnaryOperator<ServerConfig> tune) throws Exception {
-        return new EdgeFixture(rules, tune);
+        return new EdgeFixture(rules, tune, c -> c);
     }
 
     /**
@@ -155,16 +171,76 @@ final class EdgeFixture implements AutoCloseable {
         return condition.getAsBoolean();
     }
 
-    /** Nothing left behind: every subscription ended, every connection released, every timer done. */
-    void assertQuiet(Duration within) throws InterruptedException {
-        eventually(within, () -> edge.subscriptions() == 0 && edge.heldConnections() == 0 && edge.pendingTimers() == 0);
-        assertThat(edge.subscriptions()).as("subscriptions left in the registry").isZero();
-        assertThat(edge.heldConnections()).as("held connections left").isZero();
-        assertThat(edge.pendingTimers()).as("timers left").isZero();
+    /** Moves the edge's time: heartbeats, poll waits, waits for a client's return and retries that fall due run. */
+    void advance(Duration d) {
+        scheduler.advance(d);
     }
 
+    /**
+     * Moves the edge's time from one of its timers to the next until {@code condition} holds
+     * (never while a request to the origin is out); false if it does not within {@code within},
+     * which bounds the wait for the IO threads and the origin, not the edge's time.
+     */
+    boolean runUntil(Duration within, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            Duration next = scheduler.untilNext();
+            if (edge.pendingOriginCalls() == 0 && next != null) {
+                scheduler.advance(next);
+            } else {
+                Thread.sleep(10); // the IO threads and the origin are working
+            }
+        }
+        return true;
+    }
+
+    /** Lets the edge's time run until the origin has received {@code n} unsubscribe notices; those notices. */
+    List<io.surrogate.server.origin.Received> awaitUnsubscribes(int n) throws InterruptedException {
+        runUntil(HeldClients.WAIT, () -> origin.unsubscribes().size() >= n);
+        return origin.awaitReceived(SampleOrigin.UNSUBSCRIBE_PATH, n, HeldClients.WAIT);
+    }
+
+    private boolean quiet() {
+        return edge.subscriptions() == 0 && edge.heldConnections() == 0 && edge.pendingTimers() == 0
+                && edge.pendingOriginCalls() == 0;
+    }
+
+    /**
+     * Nothing left behind: every subscription ended, every connection released, every timer
+     * done, no request to the origin out. Once no client is held, what remains is the edge's own
+     * waits, so the manual clock is moved to the next one until none is left; {@code within}
+     * bounds the wait for the IO threads and the origin, not the edge's time.
+     */
+    void assertQuiet(Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!quiet() && System.nanoTime() < deadline) {
+            Duration next = scheduler.untilNext();
+            if (edge.heldConnections() == 0 && edge.pendingOriginCalls() == 0 && next != null) {
+                scheduler.advance(next);
+            } else {
+                Thread.sleep(10); // the IO threads and the origin are working
+            }
+        }
+        assertThat(edge.subscriptions()).as("subscriptions left in the registry").isZero();
+        assertThat(edge.heldConnections()).as("held connections left").isZero();
+        assertThat(edge.pendingTimers()).as("timers and unsubscribe notices left").isZero();
+        assertThat(edge.pendingOriginCalls()).as("origin requests left").isZero();
+    }
+
+    /** Checks that nothing is left ({@link #assertQuiet}), then stops the edge and the origin. */
     @Override
     public void close() throws Exception {
+        try {
+            assertQuiet(HeldClients.WAIT);
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private void closeQuietly() throws IOException {
         try {
             edge.close();
         } finally {

@@ -128,7 +128,7 @@ class FanOutTest {
                 c.close();
             }
             other.close();
-            assertThat(f.origin.awaitReceived("/unsubscribe-event", 5, WAIT)).as("each repeatable subscription ends").hasSize(5);
+            assertThat(f.awaitUnsubscribes(5)).as("each repeatable subscription ends").hasSize(5);
             f.assertQuiet(WAIT);
         }
     }

@@ -67,7 +67,7 @@ class ReloadTest {
 
             held.close();
             oldRules.close();
-            f.origin.awaitReceived(UNSUBSCRIBE, 4, WAIT);
+            f.awaitUnsubscribes(4);
             f.assertQuiet(WAIT);
         }
     }
@@ -98,7 +98,7 @@ class ReloadTest {
 
             held.close();
             oldRules.close();
-            f.origin.awaitReceived(UNSUBSCRIBE, 4, WAIT);
+            f.awaitUnsubscribes(4);
             f.assertQuiet(WAIT);
         }
     }
@@ -120,7 +120,7 @@ class ReloadTest {
         assertThat(f.origin.deliver(sub2.token(), "4", "D", bytes("on the new path")).status()).isEqualTo(200);
         assertThat(event(renamed).data()).isEqualTo("on the new path");
         renamed.close();
-        assertThat(f.origin.awaitReceived(UNSUBSCRIBE, 1, WAIT)).extracting(Received::token).containsExactly(sub2.token());
+        assertThat(f.awaitUnsubscribes(1)).extracting(Received::token).containsExactly(sub2.token());
     }
 
     private static ServerConfig withoutWatcher(ServerConfig c) {

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,7 +66,7 @@ class ResumeTest {
             assertThat(event(back).id()).isEqualTo(handle + "-4");
 
             back.close();
-            assertThat(f.origin.awaitReceived(UNSUBSCRIBE, 1, WAIT)).extracting(Received::token).containsExactly(token);
+            assertThat(f.awaitUnsubscribes(1)).extracting(Received::token).containsExactly(token);
             // too late: the subscription ended, so the same id now gets a new one
             RawClient late = RawClient.open(f.clientPort(), "GET", "/sub?e=2&u=B", "Last-Event-ID: " + handle + "-4");
             assertThat(late.status).isEqualTo(200);
@@ -74,7 +75,7 @@ class ResumeTest {
             assertThat(subscribes).hasSize(2);
             assertThat(subscribes.get(1).token()).isNotEqualTo(token);
             late.close();
-            f.origin.awaitReceived(UNSUBSCRIBE, 2, WAIT);
+            f.awaitUnsubscribes(2);
             f.assertQuiet(WAIT);
         }
     }
@@ -99,7 +100,7 @@ class ResumeTest {
             for (RawClient c : clients) {
                 c.close();
             }
-            assertThat(f.origin.awaitReceived(UNSUBSCRIBE, ids.size(), WAIT)).hasSize(ids.size());
+            assertThat(f.awaitUnsubscribes(ids.size())).hasSize(ids.size());
             f.assertQuiet(WAIT);
         }
     }
@@ -128,10 +129,10 @@ class ResumeTest {
             assertThat(first.data()).as("the first event Bob sees is his own, not Alice's queued one").isEqualTo("for B");
             assertThat(first.id()).endsWith("-1");
             // Alice's subscription waits for Alice, who does not come back
-            assertThat(f.origin.awaitReceived(UNSUBSCRIBE, 1, WAIT)).extracting(Received::token).containsExactly(aliceToken);
+            assertThat(f.awaitUnsubscribes(1)).extracting(Received::token).containsExactly(aliceToken);
 
             bob.close();
-            assertThat(f.origin.awaitReceived(UNSUBSCRIBE, 2, WAIT)).extracting(Received::token).containsExactly(aliceToken, bobToken);
+            assertThat(f.awaitUnsubscribes(2)).extracting(Received::token).containsExactly(aliceToken, bobToken);
             f.assertQuiet(WAIT);
         }
     }
@@ -160,8 +161,32 @@ class ResumeTest {
             assertThat(event(back).id()).as("nothing else was replayed").isEqualTo(handle + "-4");
             assertThat(f.origin.subscribes()).hasSize(1);
             back.close();
-            f.origin.awaitReceived(UNSUBSCRIBE, 1, WAIT);
+            f.awaitUnsubscribes(1);
             f.assertQuiet(WAIT);
+        }
+    }
+
+    /** docs/protocol.md: a one-shot token that got {@code 202 queued} is spent; its client gets that event when it comes back. */
+    @Test
+    void aOneShotTokenThatGotQueuedIsSpent() throws Exception {
+        try (EdgeFixture f = EdgeFixture.start(EdgeFixture.rule("one-shot", "sse", "1s", ""))) {
+            RawClient client = RawClient.open(f.clientPort(), "GET", "/sub?e=2&u=B");
+            String start = HeldClients.preambleId(client);
+            String token = f.origin.awaitReceived(SUBSCRIBE, 1, WAIT).get(0).token();
+            client.close();
+            assertThat(eventually(WAIT, () -> f.edge.heldConnections() == 0)).isTrue();
+
+            assertThat(f.origin.deliver(token, "2", "B", bytes("first")).status()).isEqualTo(202);
+            var second = f.origin.deliver(token, "2", "B", bytes("second"));
+
+            assertThat(second.status()).as("spent: the second delivery is refused, not queued to be lost").isEqualTo(404);
+            assertThat(second.word()).isEqualTo("no-subscriber");
+            RawClient back = RawClient.open(f.clientPort(), "GET", "/sub?e=2&u=B", "Last-Event-ID: " + start);
+            RawClient.Event got = event(back);
+            assertThat(got.data()).isEqualTo("first");
+            assertThat(back.awaitEnd(WAIT)).as("one-shot: the response ends with its event").isTrue();
+            back.close();
+            assertThat(f.origin.subscribes()).hasSize(1);
         }
     }
 
@@ -170,8 +195,11 @@ class ResumeTest {
     void aLongPollThatTimesOutGets204AndItsIdAndPollingAgainWithItResumesWithoutTheOrigin() throws Exception {
         try (EdgeFixture f = EdgeFixture.start(EdgeFixture.rule("repeatable", "long-poll", "1s", ""));
                 Poller poller = new Poller(f.clientPort())) {
-            Poller.Answer timedOut = poller.poll("/sub?e=2&u=B");
+            CompletableFuture<Poller.Answer> first = CompletableFuture.supplyAsync(() -> poller.pollUnchecked("/sub?e=2&u=B"));
             String token = f.origin.awaitReceived(SUBSCRIBE, 1, WAIT).get(0).token();
+            assertThat(eventually(WAIT, () -> f.edge.heldConnections() == 1)).isTrue();
+            f.advance(Duration.ofSeconds(1));
+            Poller.Answer timedOut = first.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertThat(timedOut.status()).as("no event within the heartbeat").isEqualTo(204);
             String start = timedOut.header("Last-Event-ID");
             assertThat(start).matches("[0-9a-f]{16}-0");
@@ -194,7 +222,7 @@ class ResumeTest {
             assertThat(f.origin.subscribes()).as("every poll after the first resumed without the origin").hasSize(1);
 
             // it does not poll again
-            assertThat(f.origin.awaitReceived(UNSUBSCRIBE, 1, WAIT)).extracting(Received::token).containsExactly(token);
+            assertThat(f.awaitUnsubscribes(1)).extracting(Received::token).containsExactly(token);
             poller.close();
             f.assertQuiet(WAIT);
         }

@@ -59,7 +59,7 @@ class SubscribeFlowTest {
                     assertThat(f.origin.deliver(token, "2", "B", bytes("second")).status()).isEqualTo(200);
                     assertThat(data(client, transport)).isEqualTo("second");
                     client.close();
-                    List<Received> gone = f.origin.awaitReceived("/unsubscribe-event", 1, WAIT);
+                    List<Received> gone = f.awaitUnsubscribes(1);
                     assertThat(gone.get(0).token()).isEqualTo(token);
                     assertThat(gone.get(0).signatureVerified()).isTrue();
                 }
@@ -85,7 +85,7 @@ class SubscribeFlowTest {
                     assertThat(again.nextLine(WAIT)).isEqualTo("while away");
                     assertThat(f.origin.subscribes()).as("a poll within the heartbeat resumes without the origin").hasSize(1);
                     again.close();
-                    List<Received> gone = f.origin.awaitReceived("/unsubscribe-event", 1, WAIT);
+                    List<Received> gone = f.awaitUnsubscribes(1);
                     assertThat(gone.get(0).token()).isEqualTo(token);
                 }
             }
@@ -111,7 +111,7 @@ class SubscribeFlowTest {
             assertThat(client.status).isEqualTo(200);
             assertThat(data(client, "sse")).isEqualTo("early");
             client.close();
-            f.origin.awaitReceived("/unsubscribe-event", 1, WAIT);
+            f.awaitUnsubscribes(1);
             f.assertQuiet(WAIT);
         }
     }

@@ -1,4 +1,4 @@
-package io.surrogate.server;
+package io.surrogate.server.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,10 @@
-package io.surrogate.server;
+package io.surrogate.server.http;
+
+import io.surrogate.server.delivery.DeliveryHandler;
+import io.surrogate.server.metrics.ServerMetrics;
+import io.surrogate.server.reload.LiveRules;
+import io.surrogate.server.transport.EventFrame;
+import io.surrogate.server.transport.Responses;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -10,13 +16,13 @@ import java.util.function.BooleanSupplier;
  * The origin-side listener: deliveries, Prometheus metrics, liveness and readiness, and a
  * reload trigger. Not for the public: bind it where only origins and operators reach it.
  */
-final class OriginSideHandler implements HttpHandler {
+public final class OriginSideHandler implements HttpHandler {
     private final DeliveryHandler deliveries;
     private final ServerMetrics metrics;
     private final LiveRules rules;
     private final BooleanSupplier ready;
 
-    OriginSideHandler(DeliveryHandler deliveries, ServerMetrics metrics, LiveRules rules, BooleanSupplier ready) {
+    public OriginSideHandler(DeliveryHandler deliveries, ServerMetrics metrics, LiveRules rules, BooleanSupplier ready) {
         this.deliveries = deliveries;
         this.metrics = metrics;
         this.rules = rules;
@@ -36,15 +42,15 @@ final class OriginSideHandler implements HttpHandler {
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                 exchange.getResponseSender().send(metrics.scrape());
             }
-            case "/healthz" -> ClientHandler.text(exchange, 200, "ok\n");
+            case "/healthz" -> Responses.text(exchange, 200, "ok\n");
             case "/readyz" -> {
                 boolean ok = ready.getAsBoolean();
-                ClientHandler.text(exchange, ok ? 200 : 503, ok ? "ready\n" : "not ready\n");
+                Responses.text(exchange, ok ? 200 : 503, ok ? "ready\n" : "not ready\n");
             }
             case "/admin/reload" -> {
                 if (!exchange.getRequestMethod().equals(Methods.POST)) {
                     exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
-                    ClientHandler.text(exchange, 405, "POST to reload\n");
+                    Responses.text(exchange, 405, "POST to reload\n");
                     return;
                 }
                 if (exchange.isInIoThread()) {
@@ -56,7 +62,7 @@ final class OriginSideHandler implements HttpHandler {
                 exchange.setStatusCode(o.applied() ? 200 : 422);
                 exchange.getResponseSender().send(EventFrame.JSON.toJson(o) + "\n");
             }
-            default -> ClientHandler.text(exchange, 404, "not found; this listener serves " + DeliveryHandler.PATH
+            default -> Responses.text(exchange, 404, "not found; this listener serves " + DeliveryHandler.PATH
                     + ", /metrics, /healthz, /readyz and /admin/reload\n");
         }
     }

@@ -1,6 +1,8 @@
-package io.surrogate.server;
+package io.surrogate.benchmarks;
 
-import io.surrogate.engine.token.TokenClaims;
+import io.surrogate.server.subscribe.ReplayBudget;
+import io.surrogate.server.subscribe.Subscription;
+import io.surrogate.server.transport.EventFrame;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -18,9 +20,8 @@ import org.openjdk.jmh.annotations.State;
  * Encoding one delivered event for SSE and NDJSON stream clients ({@link EventFrame}): once per
  * delivery ({@code *Once}: the frame made and encoded, shared by every client of a fan-out),
  * and the part each client adds ({@code *PerClient}: its id line, or the head of its JSON line,
- * and a view of the shared bytes, as {@code HeldConnection.send} builds them; the socket write
- * is not included). The event is {@code bodyBytes} of text in lines of 64 bytes. In this
- * package because {@code EventFrame} and {@code Subscription} are package-private in the server.
+ * and a view of the shared bytes, as {@code SseResponse} and {@code NdjsonResponse} build them; the socket write
+ * is not included). The event is {@code bodyBytes} of text in lines of 64 bytes.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,10 +50,9 @@ public class EventFrames {
         frame = new EventFrame(eventId, body, contentType);
         frame.sse();
         frame.ndjsonTail();
-        // a held subscription as the hub makes one; only its handle (the id's prefix) is used here
-        TokenClaims claims = new TokenClaims("edge-1", "127.0.0.1:8080", "default", "B", eventId, "user", "port-62471-c1",
-                1_800_000_000L, 1_800_003_600L);
-        subscription = new Subscription(0x5c3a9e1f27d04b86L, "v1.tok.data", claims, null, "mail.foo.com", "origin\u00002");
+        // a held subscription as the registry makes one; only its handle (the id's prefix) is used here
+        subscription = new Subscription(0x5c3a9e1f27d04b86L, "v1.tok.data", 1_800_003_600L, null, "mail.foo.com", "origin\u00002",
+                new ReplayBudget(1));
         seq = 1;
     }
 
@@ -80,7 +80,7 @@ public class EventFrames {
         return new ByteBuffer[] {ascii("{\"id\":\"" + subscription.id(seq++)), frame.ndjsonTail()};
     }
 
-    /** As {@code HeldConnection.ascii}. */
+    /** As {@code StreamedResponse.ascii}. */
     private static ByteBuffer ascii(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
     }

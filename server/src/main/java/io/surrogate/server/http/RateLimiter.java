@@ -1,17 +1,21 @@
-package io.surrogate.server;
+package io.surrogate.server.http;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
 import io.surrogate.engine.Decision;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Enforces the rules' {@code edgeservices:rate-limit}: at most N requests per window for each
- * value of the key, counted in fixed windows. The counters live in a bounded cache, so a
- * flood of distinct keys evicts old counters instead of growing the heap.
+ * The in-process {@link RateLimitStore}: at most N requests per window for each value of the
+ * key, counted in fixed windows. A counter is named by what the limit says (its rendered key,
+ * its limit and its window), not by where the rule sits in its file, so editing a rule file
+ * (a comment above it, a rule added before it) keeps the counts; two limits that say the same
+ * thing share a counter. The counters live in a bounded cache, so a flood of distinct keys
+ * evicts old counters instead of growing the heap.
  */
-final class RateLimiter {
+public final class RateLimiter implements RateLimitStore {
     private static final int MAX_KEYS = 200_000;
 
     private final Cache<String, Window> windows = CacheBuilder.newBuilder()
@@ -37,12 +41,17 @@ final class RateLimiter {
         }
     }
 
-    /** Counts the request; the limit it broke, or null. Retry-After in seconds goes to {@code retryAfter[0]}. */
-    Decision.RateLimit check(java.util.List<Decision.RateLimit> limits, long nowMillis, long[] retryAfter) {
+    /** The counter's name: the rendered key, the limit and the window. */
+    static String counter(Decision.RateLimit limit) {
+        return limit.limit() + "/" + limit.window().toMillis() + '\u0000' + limit.key();
+    }
+
+    @Override
+    public Decision.RateLimit check(List<Decision.RateLimit> limits, long nowMillis, long[] retryAfter) {
         for (Decision.RateLimit limit : limits) {
             Window w;
             try {
-                w = windows.get(limit.rule() + '\u0000' + limit.key(), Window::new);
+                w = windows.get(counter(limit), Window::new);
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e);
             }

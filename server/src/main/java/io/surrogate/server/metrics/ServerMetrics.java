@@ -1,4 +1,4 @@
-package io.surrogate.server;
+package io.surrogate.server.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,14 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /** The edge's Prometheus metrics, served at {@code /metrics} on the origin side. */
-final class ServerMetrics {
+public final class ServerMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<Transport, AtomicInteger> held = new EnumMap<>(Transport.class);
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Timer subscribeLatency;
     private final Timer unsubscribeLatency;
 
-    ServerMetrics() {
+    public ServerMetrics() {
         for (Transport t : Transport.values()) {
             if (t != Transport.AUTO) {
                 AtomicInteger n = new AtomicInteger();
@@ -46,37 +46,37 @@ final class ServerMetrics {
                 .register(registry);
     }
 
-    void gauge(String name, String description, Supplier<Number> value) {
+    public void gauge(String name, String description, Supplier<Number> value) {
         Gauge.builder(name, value).description(description).register(registry);
     }
 
-    AtomicInteger held(Transport transport) {
+    public AtomicInteger held(Transport transport) {
         return held.get(transport);
     }
 
     /** Subscribe outcomes: held, resumed, attached, rejected, origin_error, origin_timeout, rate_limited, ... */
-    void subscribe(String outcome) {
+    public void subscribe(String outcome) {
         count("surrogate.subscribe", "Subscription requests by outcome", "outcome", outcome);
     }
 
     /** Delivery results: delivered, queued, no_subscriber, bad_signature, replay, ... */
-    void delivery(String result) {
+    public void delivery(String result) {
         count("surrogate.deliveries", "Deliveries from the origin by result", "result", result);
     }
 
-    void unsubscribe(String result) {
+    public void unsubscribe(String result) {
         count("surrogate.unsubscribe", "Unsubscribe notices to the origin by result", "result", result);
     }
 
-    void reload(String result) {
+    public void reload(String result) {
         count("surrogate.reloads", "Rule reloads by result", "result", result);
     }
 
-    void disconnect(String reason) {
+    public void disconnect(String reason) {
         count("surrogate.disconnects", "Held clients disconnected by the edge, by reason", "reason", reason);
     }
 
-    Timer originLatency(boolean subscribe) {
+    public Timer originLatency(boolean subscribe) {
         return subscribe ? subscribeLatency : unsubscribeLatency;
     }
 
@@ -85,7 +85,7 @@ final class ServerMetrics {
                 k -> Counter.builder(name).description(description).tag(tag, value).register(registry)).increment();
     }
 
-    String scrape() {
+    public String scrape() {
         return registry.scrape();
     }
 }

@@ -1,4 +1,4 @@
-package io.surrogate.server;
+package io.surrogate.server.delivery;
 
 import com.google.common.hash.HashCode;
 import com.google.common.hash.HashFunction;
@@ -21,8 +21,7 @@ import java.security.SecureRandom;
  * for the collector's old generation). Expired slots are reused on insert and dropped when the
  * table is rebuilt. One lock: a check takes well under a microsecond.
  */
-final class ReplayGuard {
-    enum Result { FRESH, REPLAY, FULL }
+public final class ReplayGuard implements ReplayStore {
 
     private static final int MIN_SLOTS = 1 << 12;
 
@@ -38,7 +37,7 @@ final class ReplayGuard {
     /** When the table was last rebuilt (the expired dropped), in epoch seconds. */
     private long rebuiltAt = Long.MIN_VALUE;
 
-    ReplayGuard(int capacity, long windowSeconds) {
+    public ReplayGuard(int capacity, long windowSeconds) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1");
         }
@@ -50,7 +49,8 @@ final class ReplayGuard {
         allocate(Math.min(MIN_SLOTS, maxSlots));
     }
 
-    synchronized Result check(String nonce, long timestamp, long nowSeconds) {
+    @Override
+    public synchronized Result check(String nonce, long timestamp, long nowSeconds) {
         HashCode h = hash.hashString(nonce, StandardCharsets.US_ASCII);
         byte[] b = h.asBytes();
         long hi = longAt(b, 0);
@@ -165,7 +165,8 @@ final class ReplayGuard {
     }
 
     /** Nonces held, expired or not (the expired ones go at the next rebuild). */
-    synchronized int size() {
+    @Override
+    public synchronized int size() {
         return used;
     }
 }

@@ -1,4 +1,4 @@
-package io.surrogate.server;
+package io.surrogate.server.reload;
 
 import io.surrogate.engine.CompileResult;
 import io.surrogate.engine.RuleCompiler;
@@ -6,22 +6,14 @@ import io.surrogate.engine.RuleSet;
 import io.surrogate.engine.token.KeyPurpose;
 import io.surrogate.engine.token.Keyring;
 import io.surrogate.engine.token.NamedKey;
+import io.surrogate.server.metrics.ServerMetrics;
 import java.io.IOException;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -30,19 +22,17 @@ import java.util.logging.Logger;
  * diagnostics logged, and the running generation stays. Held connections never look at the
  * rules again, so no reload touches them.
  */
-final class LiveRules implements AutoCloseable {
+public final class LiveRules implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("surrogate.reload");
-    /** Editors write a file in several steps: wait this long after the last change. */
-    private static final long SETTLE_MILLIS = 250;
 
     /** One compiled version of the rules and the keys they were compiled with. */
-    record Generation(long number, RuleSet rules, Keyring keys, List<NamedKey> originKeys, Instant loadedAt) {}
+    public record Generation(long number, RuleSet rules, Keyring keys, List<NamedKey> originKeys, Instant loadedAt) {}
 
     /** What a reload did. */
-    record Outcome(boolean applied, long generation, String fingerprint, String diagnostics) {}
+    public record Outcome(boolean applied, long generation, String fingerprint, String diagnostics) {}
 
     /** The rules do not compile. */
-    static final class Rejected extends Exception {
+    public static final class Rejected extends Exception {
         private static final long serialVersionUID = 1L;
 
         Rejected(String message) {
@@ -54,17 +44,18 @@ final class LiveRules implements AutoCloseable {
     private final Path keysDir;
     private final ServerMetrics metrics;
     private final AtomicReference<Generation> current = new AtomicReference<>();
-    private WatchService watcher;
-    private Thread watchThread;
+    private final InstantSource clock;
+    private RulesWatcher watcher;
 
-    LiveRules(List<Path> paths, Path keysDir, ServerMetrics metrics) throws Rejected {
+    public LiveRules(List<Path> paths, Path keysDir, ServerMetrics metrics, InstantSource clock) throws Rejected {
         this.paths = List.copyOf(paths);
         this.keysDir = keysDir;
         this.metrics = metrics;
+        this.clock = clock;
         current.set(compile(1));
     }
 
-    Generation current() {
+    public Generation current() {
         return current.get();
     }
 
@@ -84,13 +75,13 @@ final class LiveRules implements AutoCloseable {
             for (String name : keys.names()) {
                 keys.find(name).filter(k -> k.purpose() == KeyPurpose.HMAC).ifPresent(hmac::add);
             }
-            return new Generation(number, ok.ruleSet(), keys, List.copyOf(hmac), Instant.now());
+            return new Generation(number, ok.ruleSet(), keys, List.copyOf(hmac), clock.instant());
         }
         throw new Rejected(result.render());
     }
 
     /** Compiles the files again; swaps only if they compile. */
-    synchronized Outcome reload() {
+    public synchronized Outcome reload() {
         Generation running = current.get();
         try {
             Generation next = compile(running.number() + 1);
@@ -112,63 +103,16 @@ final class LiveRules implements AutoCloseable {
     }
 
     /** Watches the rule files' directories and the keyring; reloads after changes settle. */
-    void watch() throws IOException {
-        watcher = FileSystems.getDefault().newWatchService();
-        Set<Path> dirs = new LinkedHashSet<>();
-        for (Path p : paths) {
-            Path abs = p.toAbsolutePath();
-            dirs.add(Files.isDirectory(abs) ? abs : abs.getParent());
-        }
-        dirs.add(keysDir.toAbsolutePath());
-        for (Path d : dirs) {
-            d.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                    StandardWatchEventKinds.ENTRY_DELETE);
-        }
-        watchThread = new Thread(this::watchLoop, "surrogate-rules-watch");
-        watchThread.setDaemon(true);
-        watchThread.start();
-    }
-
-    private void watchLoop() {
-        try {
-            while (true) {
-                WatchKey key = watcher.take();
-                drain(key);
-                // let the writer finish: keep draining until quiet
-                WatchKey more;
-                while ((more = watcher.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
-                    drain(more);
-                }
-                reload();
-            }
-        } catch (InterruptedException | ClosedWatchServiceException e) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "event=rules-watch-failed; hot reload stops", e);
-        }
-    }
-
-    private static void drain(WatchKey key) {
-        key.pollEvents();
-        key.reset();
+    public void watch() throws IOException {
+        RulesWatcher w = new RulesWatcher(paths, keysDir, this::reload);
+        w.start();
+        watcher = w;
     }
 
     @Override
     public void close() {
         if (watcher != null) {
-            try {
-                watcher.close();
-            } catch (IOException e) {
-                LOG.fine("closing the watch service: " + e.getMessage());
-            }
-        }
-        if (watchThread != null) {
-            watchThread.interrupt();
-            try {
-                watchThread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            watcher.close();
         }
     }
 }

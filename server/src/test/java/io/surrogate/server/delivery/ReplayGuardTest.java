@@ -1,8 +1,8 @@
-package io.surrogate.server;
+package io.surrogate.server.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.surrogate.server.ReplayGuard.Result;
+import io.surrogate.server.delivery.ReplayStore.Result;
 import org.junit.jupiter.api.Test;
 
 class ReplayGuardTest {

@@ -1,4 +1,7 @@
-package io.surrogate.server;
+package io.surrogate.benchmarks;
+
+import io.surrogate.server.delivery.ReplayGuard;
+import io.surrogate.server.delivery.ReplayStore;
 
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,8 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The replay check of one delivery ({@link ReplayGuard#check}) with a fresh nonce each time, at
- * a steady state of {@code inWindow} nonces within the 300 s signature window. In this package
- * because {@code ReplayGuard} is package-private in the server.
+ * a steady state of {@code inWindow} nonces within the 300 s signature window.
  *
  * <p>The clock is simulated: it moves one second every {@code inWindow / 300} checks, and each
  * delivery is signed "now", so {@code inWindow} nonces are always within the window. Whatever the
@@ -53,11 +55,11 @@ public class ReplayChecks {
         now = 1_800_000_000L;
         // the window already full: inWindow nonces signed over the last 300 s
         for (int i = 0; i < inWindow; i++) {
-            if (check() != ReplayGuard.Result.FRESH) {
+            if (check() != ReplayStore.Result.FRESH) {
                 throw new IllegalStateException("a fresh nonce is not fresh");
             }
         }
-        if (guard.check(nonce(counter - 1), now, now) != ReplayGuard.Result.REPLAY) {
+        if (guard.check(nonce(counter - 1), now, now) != ReplayStore.Result.REPLAY) {
             throw new IllegalStateException("a replayed nonce is not a replay");
         }
     }
@@ -74,7 +76,7 @@ public class ReplayChecks {
         return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
-    private ReplayGuard.Result check() {
+    private ReplayStore.Result check() {
         if (++thisSecond > perSecond) {
             thisSecond = 1;
             now++;
@@ -85,14 +87,14 @@ public class ReplayChecks {
     /** Every check was fresh: neither a collision of the made-up nonces nor a full set. */
     @TearDown(Level.Iteration)
     public void stillFresh() {
-        if (guard.check(nonce(counter++), now, now) != ReplayGuard.Result.FRESH || guard.size() > capacity) {
+        if (guard.check(nonce(counter++), now, now) != ReplayStore.Result.FRESH || guard.size() > capacity) {
             throw new IllegalStateException("the replay set is full or a nonce repeated; size " + guard.size());
         }
     }
 
     /** A fresh nonce, signed now, checked against the set (and remembered). */
     @Benchmark
-    public ReplayGuard.Result freshNonce() {
+    public ReplayStore.Result freshNonce() {
         return check();
     }
 

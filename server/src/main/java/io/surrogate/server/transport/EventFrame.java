@@ -1,4 +1,4 @@
-package io.surrogate.server;
+package io.surrogate.server.transport;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -12,10 +12,10 @@ import java.nio.charset.StandardCharsets;
  * differs between clients, so a fan-out to N clients encodes the event once and writes N
  * views of the same bytes.
  */
-final class EventFrame {
+public final class EventFrame {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     /** JSON strings as JSON has them: no HTML escaping, U+2028 and U+2029 escaped by Gson */
-    static final Gson JSON = new GsonBuilder().disableHtmlEscaping().create();
+    public static final Gson JSON = new GsonBuilder().disableHtmlEscaping().create();
 
     private final String eventId;
     private final byte[] data;
@@ -25,27 +25,27 @@ final class EventFrame {
     private volatile byte[] sse;
     private volatile byte[] ndjsonTail;
 
-    EventFrame(String eventId, byte[] data, String contentType) {
+    public EventFrame(String eventId, byte[] data, String contentType) {
         this.eventId = eventId;
         this.data = data;
         this.contentType = contentType;
     }
 
-    String contentType() {
+    public String contentType() {
         return contentType;
     }
 
-    int size() {
+    public int size() {
         return data.length;
     }
 
     /** The raw event, for a long-poll answer; a view that the caller may consume. */
-    ByteBuffer raw() {
+    public ByteBuffer raw() {
         return ByteBuffer.wrap(data).asReadOnlyBuffer();
     }
 
     /** {@code data: LINE\n} per line of the event (split on CRLF, CR or LF), then the blank line. */
-    ByteBuffer sse() {
+    public ByteBuffer sse() {
         byte[] b = sse;
         if (b == null) {
             synchronized (this) {
@@ -60,7 +60,7 @@ final class EventFrame {
     }
 
     /** The part of the NDJSON line after the id: {@code ","event":"..","data":".."}\n}. */
-    ByteBuffer ndjsonTail() {
+    public ByteBuffer ndjsonTail() {
         byte[] b = ndjsonTail;
         if (b == null) {
             synchronized (this) {
@@ -76,7 +76,7 @@ final class EventFrame {
         return ByteBuffer.wrap(b).asReadOnlyBuffer();
     }
 
-    static byte[] encodeSse(byte[] data) {
+    public static byte[] encodeSse(byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 16);
         int start = 0;
         int i = 0;

@@ -1,0 +1,151 @@
+package io.surrogate.server.delivery;
+
+import io.surrogate.server.metrics.ServerMetrics;
+import io.surrogate.server.reload.LiveRules;
+import io.surrogate.server.transport.EventFrame;
+import io.surrogate.server.transport.Responses;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import io.undertow.util.SameThreadExecutor;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code POST /deliver-event}: the body read, then {@link DeliveryVerifier} (signature, token),
+ * the {@link ReplayStore}, and the {@link DeliveryRouter}, in that order; each refusal has its
+ * own status and a one-word body the origin can act on (docs/protocol.md).
+ */
+public final class DeliveryHandler implements HttpHandler {
+    private static final Logger LOG = Logger.getLogger("surrogate.delivery");
+    public static final String PATH = "/deliver-event";
+    private static final HttpString X_EVENT_ID = new HttpString("X-Event-Id");
+    private static final HttpString X_EVENT_USER = new HttpString("X-Event-User");
+    private static final HttpString X_EVENT_TOKEN = new HttpString("X-Event-Token");
+    private static final HttpString X_EVENT_SIGNATURE = new HttpString("X-Event-Signature");
+    private static final HttpString X_EVENT_EDGE = new HttpString("X-Event-Edge");
+    private static final String DEFAULT_CONTENT_TYPE = "text/plain; charset=utf-8";
+    private static final Verdict.Refusal REPLAY = new Verdict.Refusal(409, "replay", "this signature's nonce was already used");
+    private static final Verdict.Refusal REPLAY_SET_FULL = new Verdict.Refusal(503, "replay-set-full",
+            "too many deliveries in the signature window; retry");
+
+    private final LiveRules rules;
+    private final DeliveryVerifier verifier;
+    private final ReplayStore replays;
+    private final DeliveryRouter router;
+    private final ServerMetrics metrics;
+    private final InstantSource clock;
+    private final int maxEventSize;
+    /** The last content type seen, so that kept events share one string (origins send the same one or two). */
+    private volatile String lastContentType = DEFAULT_CONTENT_TYPE;
+
+    public DeliveryHandler(LiveRules rules, DeliveryVerifier verifier, ReplayStore replays, DeliveryRouter router,
+            ServerMetrics metrics, InstantSource clock, int maxEventSize) {
+        this.rules = rules;
+        this.verifier = verifier;
+        this.replays = replays;
+        this.router = router;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.maxEventSize = maxEventSize;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        if (!exchange.getRequestMethod().equals(Methods.POST)) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
+            refuse(exchange, new Verdict.Refusal(405, "method-not-allowed", "deliveries are POSTed"));
+            return;
+        }
+        exchange.setMaxEntitySize(maxEventSize);
+        exchange.getRequestReceiver().receiveFullBytes(
+                (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> deliver(ex, body)),
+                (ex, error) -> {
+                    exchange.setPersistent(false);
+                    if (error instanceof RequestTooBigException) {
+                        refuse(ex, new Verdict.Refusal(413, "too-large", "event bodies are at most " + maxEventSize + " bytes"));
+                    } else {
+                        refuse(ex, new Verdict.Refusal(400, "malformed", "unreadable body"));
+                    }
+                });
+    }
+
+    private void deliver(HttpServerExchange exchange, byte[] body) {
+        Instant now = clock.instant();
+        LiveRules.Generation generation = rules.current();
+        String id = single(exchange, X_EVENT_ID);
+        String user = single(exchange, X_EVENT_USER);
+        String token = single(exchange, X_EVENT_TOKEN);
+        Verdict verdict = verifier.verify(id, user, token, single(exchange, X_EVENT_SIGNATURE), exchange.getRequestURI(), body, now,
+                generation.originKeys(), generation.keys());
+        if (verdict instanceof Verdict.Refusal refusal) {
+            refuse(exchange, refusal);
+            return;
+        }
+        Verdict.Verified ok = (Verdict.Verified) verdict;
+        ReplayStore.Result replay = replays.check(ok.header().nonce(), ok.header().timestamp(), now.getEpochSecond());
+        if (replay != ReplayStore.Result.FRESH) {
+            if (replay == ReplayStore.Result.FULL) {
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+            }
+            refuse(exchange, replay == ReplayStore.Result.REPLAY ? REPLAY : REPLAY_SET_FULL);
+            return;
+        }
+        EventFrame frame = new EventFrame(id, body, shared(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE)));
+        DeliveryRouter.Routed routed = user == null || user.isEmpty()
+                ? router.fanOut(ok.key().name(), id, frame)
+                : router.unicast(token, ok.held(), frame);
+        if (routed.delivered() > 0) {
+            answer(exchange, 200, "delivered", routed.delivered() + (routed.queued() > 0 ? "\nqueued " + routed.queued() : ""));
+        } else if (routed.queued() > 0) {
+            answer(exchange, 202, "queued", Integer.toString(routed.queued()));
+        } else {
+            answer(exchange, 404, "no-subscriber", "nobody waits for this on this edge; forget the token");
+        }
+    }
+
+    private String shared(String contentType) {
+        if (contentType == null) {
+            return DEFAULT_CONTENT_TYPE;
+        }
+        String last = lastContentType;
+        if (last.equals(contentType)) {
+            return last;
+        }
+        lastContentType = contentType;
+        return contentType;
+    }
+
+    /** The header's only value; null if absent, {@link DeliveryVerifier#REPEATED} if repeated. */
+    private static String single(HttpServerExchange exchange, HttpString name) {
+        HeaderValues v = exchange.getRequestHeaders().get(name);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        return v.size() == 1 ? v.getFirst() : DeliveryVerifier.REPEATED;
+    }
+
+    private void answer(HttpServerExchange exchange, int status, String word, String detail) {
+        metrics.delivery(word);
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine("event=delivery result=" + word + " detail=" + detail.replace('\n', ' '));
+        }
+        Responses.text(exchange, status, word + "\n" + detail + "\n");
+    }
+
+    private void refuse(HttpServerExchange exchange, Verdict.Refusal r) {
+        metrics.delivery(r.word());
+        if (r.edgeAddress() != null) {
+            exchange.getResponseHeaders().put(X_EVENT_EDGE, r.edgeAddress());
+        }
+        LOG.info(() -> "event=delivery-refused status=" + r.status() + " result=" + r.word() + " from="
+                + exchange.getSourceAddress().getAddress().getHostAddress() + " detail=\"" + r.detail() + "\"");
+        Responses.text(exchange, r.status(), r.word() + "\n" + r.detail() + "\n");
+    }
+}

@@ -1,0 +1,26 @@
+package io.surrogate.server.subscribe;
+
+/** What an origin said, or how reaching it failed ({@code failure} non-null, status 0). */
+public record OriginAnswer(int status, String contentType, byte[] body, Failure failure) {
+    /** How a call failed without an answer. */
+    public enum Failure { REFUSED, TIMEOUT }
+
+    public OriginAnswer {
+        body = body == null ? new byte[0] : body;
+    }
+
+    public boolean accepted() {
+        return failure == null && status == 202;
+    }
+
+    /** What it was, for a log line: {@code answered 503}, {@code unreachable}, {@code no answer in time}. */
+    public String describe() {
+        if (failure == Failure.TIMEOUT) {
+            return "no answer in time";
+        }
+        if (failure == Failure.REFUSED) {
+            return "unreachable";
+        }
+        return "answered " + status;
+    }
+}
