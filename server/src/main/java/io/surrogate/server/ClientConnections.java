@@ -1,5 +1,6 @@
 package io.surrogate.server;
 
+import io.surrogate.server.upstream.OriginClient;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.ServerConnection;
 import io.undertow.util.AttachmentKey;

@@ -10,6 +10,7 @@ import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.text.Escaping;
+import io.surrogate.server.upstream.OriginClient;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.RequestTooBigException;
@@ -167,7 +168,8 @@ final class ClientHandler implements HttpHandler {
         HeldConnection.watchForClose(exchange, () -> false, reason -> IoUtils.safeClose(exchange.getConnection()));
         long started = System.nanoTime();
         HeldConnection multiplexOnto = stream;
-        origin.send(target.get(), call, settings.originTimeout()).thenAccept(answer -> exchange.getIoThread().execute(() -> {
+        origin.send(target.get(), call, () -> Subscriptions.subscribe(plan, request, minted.token(), environment),
+                settings.originTimeout()).thenAccept(answer -> exchange.getIoThread().execute(() -> {
             metrics.originLatency(true).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             answered(exchange, sub, answer, transport, responseHeaders, multiplexOnto);
         }));
@@ -217,6 +219,10 @@ final class ClientHandler implements HttpHandler {
             metrics.subscribe("origin-unreachable");
             LOG.warning(() -> "event=subscribe-failed reason=origin-unreachable");
             text(exchange, StatusCodes.BAD_GATEWAY, "the origin cannot be reached\n");
+        } else if (answer.failure() == OriginClient.Failure.BUSY) {
+            metrics.subscribe("origin-busy");
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+            text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "too many requests are waiting for the origin; retry later\n");
         } else if (answer.status() >= 400 && answer.status() <= 599) {
             metrics.subscribe("rejected");
             LOG.fine(() -> "event=subscribe-rejected status=" + answer.status() + " event-id=" + Escaping.headerValue(plan.eventId()));

@@ -1,6 +1,7 @@
 package io.surrogate.server;
 
 import io.surrogate.engine.EdgeEnvironment;
+import io.surrogate.server.upstream.OriginClient;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.io.IOException;

@@ -5,6 +5,7 @@ import io.surrogate.engine.OriginRequest;
 import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.request.Headers;
+import io.surrogate.server.upstream.OriginClient;
 import io.undertow.server.HttpServerExchange;
 import java.net.InetAddress;
 import java.net.URI;
@@ -392,7 +393,7 @@ final class Hub {
 
     private void attemptUnsubscribe(Subscription s, URI uri, int attempt, String why) {
         long started = System.nanoTime();
-        origin.send(uri, unsubscribeRequest(s), s.plan.settings().originTimeout()).whenComplete((answer, error) -> {
+        origin.send(uri, unsubscribeRequest(s), () -> unsubscribeRequest(s), s.plan.settings().originTimeout()).whenComplete((answer, error) -> {
             metrics.originLatency(false).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             boolean acknowledged = answer != null && answer.failure() == null
                     && (answer.status() / 100 == 2 || answer.status() == 404);
