@@ -216,11 +216,11 @@ final class ConnectionPool {
     }
 
     /**
-     * A connect not done at its connect timeout: the call fails as unreachable and, unless
+     * A connect not done at its connect timeout: the call fails with {@code answer} and, unless
      * {@link OriginClient#MAX_ABANDONED_CONNECTS} sockets are already left to the kernel, its
      * place is freed now. Returns whether it was (see {@link #abandonedConnectEnded}).
      */
-    boolean connectTimedOut(OriginCall call) {
+    boolean connectTimedOut(OriginCall call, OriginClient.Answer answer) {
         boolean freed = false;
         synchronized (lock) {
             if (abandoned < OriginClient.MAX_ABANDONED_CONNECTS) {
@@ -231,7 +231,7 @@ final class ConnectionPool {
         }
         boolean wasFreed = freed;
         LOG.fine(() -> "event=origin-connect-timeout origin=" + call.origin + " place-freed=" + wasFreed);
-        finish(call, OriginClient.UNREACHABLE);
+        finish(call, answer);
         if (freed) {
             pump();
         }

@@ -24,8 +24,9 @@ import org.xnio.ssl.XnioSsl;
 /**
  * Opens connections to origins on an IO thread: a name is resolved on the worker's task threads
  * first (a slow DNS server must not stall an IO thread), then Undertow's HTTP/1.1 client
- * connects, with a connect timeout of the shorter of the request's timeout and
- * {@link OriginClient#CONNECT_TIMEOUT}. A connect not done by then is given up (see
+ * connects, with a connect timeout of {@link OriginClient#CONNECT_TIMEOUT} (the request fails as
+ * unreachable), or the request's own timeout when that is shorter (it fails as a timeout). A
+ * connect not done by then is given up (see
  * {@link ConnectionPool#connectTimedOut}): Undertow's client cannot cancel it, so its socket
  * stays with the kernel until the kernel's own connect gives up, and is closed the moment it
  * connects or fails.
@@ -128,7 +129,7 @@ final class Connector {
         }
         PendingConnect pending = new PendingConnect(call);
         try {
-            Duration timeout = call.timeout.compareTo(connectTimeout) < 0 ? call.timeout : connectTimeout;
+            Duration timeout = pending.ownTimeout ? connectTimeout : call.timeout;
             pending.timer = scheduler.after(timeout, thread, () -> pool.on(thread, pending::timedOut, null));
         } catch (RejectedExecutionException stopped) {
             pool.connectFailed(call, new IOException("the worker has stopped"));
@@ -162,6 +163,8 @@ final class Connector {
     /** A connect under way, on its IO thread: settled once, by its outcome or by its timeout, whichever comes first. */
     private final class PendingConnect implements ClientCallback<ClientConnection> {
         private final OriginCall call;
+        /** The connect timeout is shorter than the request's: reaching it means unreachable, not a slow answer. */
+        final boolean ownTimeout;
         private final AtomicBoolean settled = new AtomicBoolean();
         volatile OriginScheduler.Scheduled timer;
         /** After a timeout: whether the connect's place was freed then (else it is freed when the socket closes). */
@@ -169,6 +172,7 @@ final class Connector {
 
         PendingConnect(OriginCall call) {
             this.call = call;
+            this.ownTimeout = connectTimeout.compareTo(call.timeout) < 0;
         }
 
         @Override
@@ -197,7 +201,7 @@ final class Connector {
 
         void timedOut() {
             if (settled.compareAndSet(false, true)) {
-                placeFreed = pool.connectTimedOut(call);
+                placeFreed = pool.connectTimedOut(call, ownTimeout ? OriginClient.UNREACHABLE : OriginClient.TIMED_OUT);
             }
         }
     }

@@ -282,6 +282,20 @@ class OriginClientTest {
     }
 
     @Test
+    void aRequestTimeoutShorterThanTheConnectTimeoutEndsTheConnectAsATimeout() throws Exception {
+        try (BlackHole hole = new BlackHole()) {
+            CompletableFuture<OriginClient.Answer> a = client.send(hole.uri(), subscribe(), Duration.ofSeconds(1));
+            assertThat(eventually(() -> time.pending() == 2)).isTrue();
+            time.advance(Duration.ofSeconds(1));
+            assertThat(a.get(5, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
+            assertThat(eventually(() -> client.openConnections() == 0)).as("its place is free").isTrue();
+            assertThat(client.abandonedConnects()).isEqualTo(1);
+            hole.close();
+        }
+        assertThat(eventually(() -> client.abandonedConnects() == 0)).isTrue();
+    }
+
+    @Test
     void pastTheAbandonedConnectsAConnectGivenUpKeepsItsPlaceUntilItsSocketCloses() throws Exception {
         int tries = OriginClient.MAX_ABANDONED_CONNECTS + 2;
         List<CompletableFuture<OriginClient.Answer>> answers = new ArrayList<>();
