@@ -20,6 +20,7 @@ import io.surrogate.server.subscribe.SubscribeFlow;
 import io.surrogate.server.subscribe.SubscriptionRegistry;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.time.SystemScheduler;
+import io.surrogate.server.upstream.OriginClient;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.io.IOException;
@@ -147,11 +148,12 @@ public final class EdgeServer implements AutoCloseable {
             }
 
             @Override
-            public CompletableFuture<OriginAnswer> send(URI uri, OriginRequest request, Duration timeout) {
+            public CompletableFuture<OriginAnswer> send(URI uri, OriginRequest request, Supplier<OriginRequest> resign,
+                    Duration timeout) {
                 out.incrementAndGet();
                 CompletableFuture<OriginClient.Answer> sent;
                 try {
-                    sent = client.send(uri, request, timeout);
+                    sent = client.send(uri, request, resign, timeout);
                 } catch (RuntimeException e) {
                     out.decrementAndGet();
                     throw e;
@@ -161,8 +163,11 @@ public final class EdgeServer implements AutoCloseable {
                     if (a == null) {
                         return new OriginAnswer(0, null, null, OriginAnswer.Failure.REFUSED);
                     }
-                    OriginAnswer.Failure failure = a.failure() == null ? null
-                            : a.failure() == OriginClient.Failure.TIMEOUT ? OriginAnswer.Failure.TIMEOUT : OriginAnswer.Failure.REFUSED;
+                    OriginAnswer.Failure failure = a.failure() == null ? null : switch (a.failure()) {
+                        case TIMEOUT -> OriginAnswer.Failure.TIMEOUT;
+                        case BUSY -> OriginAnswer.Failure.BUSY;
+                        case REFUSED -> OriginAnswer.Failure.REFUSED;
+                    };
                     return new OriginAnswer(a.status(), a.contentType(), a.body(), failure);
                 });
             }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,8 +44,9 @@ class EdgeCorrectnessTest {
             }
 
             @Override
-            public CompletableFuture<OriginAnswer> send(URI uri, OriginRequest request, Duration timeout) {
-                return uri.getPath().equals(path) ? sender.send(real, uri, request, timeout) : real.send(uri, request, timeout);
+            public CompletableFuture<OriginAnswer> send(URI uri, OriginRequest request, Supplier<OriginRequest> resign,
+                    Duration timeout) {
+                return uri.getPath().equals(path) ? sender.send(real, uri, request, timeout) : real.send(uri, request, resign, timeout);
             }
         };
     }

@@ -2,8 +2,8 @@ package io.surrogate.server.subscribe;
 
 /** What an origin said, or how reaching it failed ({@code failure} non-null, status 0). */
 public record OriginAnswer(int status, String contentType, byte[] body, Failure failure) {
-    /** How a call failed without an answer. */
-    public enum Failure { REFUSED, TIMEOUT }
+    /** How a call failed without an answer: unreachable, no answer in time, or too many waiting for the origin. */
+    public enum Failure { REFUSED, TIMEOUT, BUSY }
 
     public OriginAnswer {
         body = body == null ? new byte[0] : body;
@@ -20,6 +20,9 @@ public record OriginAnswer(int status, String contentType, byte[] body, Failure 
         }
         if (failure == Failure.REFUSED) {
             return "unreachable";
+        }
+        if (failure == Failure.BUSY) {
+            return "too many requests waiting";
         }
         return "answered " + status;
     }

@@ -121,7 +121,8 @@ public final class SubscribeFlow {
         long started = scheduler.nanoTime();
         HeldResponse<Subscription> multiplexOnto = stream;
         try {
-            origin.send(target.get(), call, settings.originTimeout()).whenComplete((answer, error) -> exchange.getIoThread().execute(() -> {
+            origin.send(target.get(), call, () -> Subscriptions.subscribe(plan, request, minted.token(), environment),
+                    settings.originTimeout()).whenComplete((answer, error) -> exchange.getIoThread().execute(() -> {
                 metrics.originLatency(true).record(scheduler.nanoTime() - started, TimeUnit.NANOSECONDS);
                 try {
                     if (error != null) {
@@ -182,6 +183,11 @@ public final class SubscribeFlow {
             metrics.subscribe("origin-unreachable");
             LOG.warning(() -> "event=subscribe-failed reason=origin-unreachable");
             text(exchange, StatusCodes.BAD_GATEWAY, "the origin cannot be reached\n");
+        } else if (answer.failure() == OriginAnswer.Failure.BUSY) {
+            metrics.subscribe("origin-busy");
+            LOG.warning(() -> "event=subscribe-failed reason=origin-busy");
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+            text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "too many requests are waiting for the origin; retry later\n");
         } else if (answer.status() >= 400 && answer.status() <= 599) {
             metrics.subscribe("rejected");
             LOG.fine(() -> "event=subscribe-rejected status=" + answer.status() + " event-id=" + Escaping.headerValue(plan.eventId()));

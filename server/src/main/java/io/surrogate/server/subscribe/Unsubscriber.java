@@ -119,7 +119,7 @@ final class Unsubscriber {
     private void attempt(Subscription s, URI uri, int attempt, String why) {
         long started = scheduler.nanoTime();
         try {
-            origin.send(uri, request(s), s.plan().settings().originTimeout()).whenComplete((answer, error) -> {
+            origin.send(uri, request(s), () -> request(s), s.plan().settings().originTimeout()).whenComplete((answer, error) -> {
                 try {
                     metrics.originLatency(false).record(scheduler.nanoTime() - started, TimeUnit.NANOSECONDS);
                     answered(s, uri, attempt, why, answer);

@@ -1,4 +1,4 @@
-package io.surrogate.server;
+package io.surrogate.server.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,10 +27,12 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -45,12 +47,14 @@ import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 
 /**
- * The origin client on its own: a worker of two IO threads like the edge's, and a plain-socket
- * origin that counts its connections and can answer slowly, close after each answer, end idle
- * connections, drop a request unanswered or send a long body.
+ * The origin client on its own: a worker of two IO threads like the edge's, a scheduler whose
+ * time the test moves (no test waits for a timeout or measures one), and a plain-socket origin
+ * that counts its connections and can hold its answers until the test lets them go, close after
+ * each answer, end idle connections, drop a request unanswered or send a long body.
  */
 class OriginClientTest {
     private XnioWorker worker;
+    private ManualScheduler time;
     private OriginClient client;
     private RawOrigin origin;
 
@@ -59,17 +63,35 @@ class OriginClientTest {
         worker = Xnio.getInstance().createWorker(OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, 2).set(Options.WORKER_TASK_CORE_THREADS, 1)
                 .set(Options.WORKER_TASK_MAX_THREADS, 1).getMap());
-        client = new OriginClient(Optional.empty());
-        client.start(worker);
+        time = new ManualScheduler();
+        client = client(null, OriginClient.MAX_WAITING);
         origin = new RawOrigin();
+    }
+
+    private OriginClient client(SSLContext tls, int maxWaiting) {
+        OriginClient c = new OriginClient(Optional.empty(), tls, time, OriginClient.CONNECT_TIMEOUT, maxWaiting);
+        c.start(worker);
+        return c;
     }
 
     @AfterEach
     void stop() throws Exception {
         client.close();
+        origin.release();
         origin.close();
+        assertThat(time.pending()).as("no timer left once every request has ended").isZero();
         worker.shutdownNow();
         worker.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    static boolean eventually(BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.getAsBoolean();
     }
 
     private static OriginRequest subscribe(String... headers) {
@@ -80,8 +102,23 @@ class OriginClientTest {
         return new OriginRequest(Optional.empty(), "POST", "/subscribe-event", fields, "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
     }
 
-    private OriginClient.Answer send(Duration timeout) throws Exception {
-        return client.send(origin.uri("/subscribe-event"), subscribe(), timeout).get(10, TimeUnit.SECONDS);
+    private CompletableFuture<OriginClient.Answer> sendLater(Duration timeout) {
+        return client.send(origin.uri("/subscribe-event"), subscribe(), timeout);
+    }
+
+    private OriginClient.Answer send() throws Exception {
+        return sendLater(Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Every connection busy with a request the origin holds until {@link RawOrigin#release}. */
+    private List<CompletableFuture<OriginClient.Answer>> occupyEveryConnection() throws Exception {
+        origin.hold();
+        List<CompletableFuture<OriginClient.Answer>> busy = new ArrayList<>();
+        for (int i = 0; i < OriginClient.MAX_IN_FLIGHT; i++) {
+            busy.add(sendLater(Duration.ofSeconds(10)));
+        }
+        assertThat(eventually(() -> origin.requests.get() == OriginClient.MAX_IN_FLIGHT)).isTrue();
+        return busy;
     }
 
     @Test
@@ -115,7 +152,7 @@ class OriginClientTest {
     @Test
     void keepsConnectionsAliveAcrossRequests() throws Exception {
         for (int i = 0; i < 30; i++) {
-            assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+            assertThat(send().status()).isEqualTo(202);
         }
         assertThat(origin.requests.get()).isEqualTo(30);
         assertThat(origin.accepted.get()).as("connections the origin saw").isEqualTo(1);
@@ -124,71 +161,159 @@ class OriginClientTest {
 
     @Test
     void neverOpensMoreThanTheCapAndAnswersEveryoneQueued() throws Exception {
-        origin.delayMillis = 150;
-        List<CompletableFuture<OriginClient.Answer>> answers = new ArrayList<>();
-        int most = 0;
-        for (int i = 0; i < 200; i++) {
-            answers.add(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(10)));
-            most = Math.max(most, client.openConnections());
+        List<CompletableFuture<OriginClient.Answer>> answers = occupyEveryConnection();
+        for (int i = OriginClient.MAX_IN_FLIGHT; i < 200; i++) {
+            answers.add(sendLater(Duration.ofSeconds(10)));
         }
-        while (!answers.stream().allMatch(CompletableFuture::isDone)) {
-            most = Math.max(most, client.openConnections());
-            Thread.sleep(5);
-        }
+        assertThat(client.openConnections()).isEqualTo(OriginClient.MAX_IN_FLIGHT);
+        assertThat(client.waitingRequests()).isEqualTo(200 - OriginClient.MAX_IN_FLIGHT);
+        origin.release();
         for (CompletableFuture<OriginClient.Answer> f : answers) {
-            assertThat(f.get().status()).isEqualTo(202);
+            assertThat(f.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
         }
-        assertThat(most).isLessThanOrEqualTo(OriginClient.MAX_IN_FLIGHT);
         assertThat(origin.mostOpen.get()).as("connections open at once at the origin").isEqualTo(OriginClient.MAX_IN_FLIGHT);
         assertThat(origin.accepted.get()).as("connections reused for the queued requests").isEqualTo(OriginClient.MAX_IN_FLIGHT);
         assertThat(origin.requests.get()).isEqualTo(200);
+        assertThat(client.waitingRequests()).isZero();
     }
 
     @Test
     void anOriginThatClosesAfterEachAnswerStillAnswersEveryone() throws Exception {
         origin.closeAfterAnswer = true;
         for (int i = 0; i < 10; i++) {
-            assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+            assertThat(send().status()).isEqualTo(202);
         }
         List<CompletableFuture<OriginClient.Answer>> answers = new ArrayList<>();
         for (int i = 0; i < 150; i++) {
-            answers.add(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(10)));
+            answers.add(sendLater(Duration.ofSeconds(10)));
         }
         for (CompletableFuture<OriginClient.Answer> f : answers) {
             assertThat(f.get(15, TimeUnit.SECONDS).status()).isEqualTo(202);
         }
         assertThat(origin.accepted.get()).isEqualTo(160);
         assertThat(origin.mostOpen.get()).isLessThanOrEqualTo(OriginClient.MAX_IN_FLIGHT);
-        assertThat(EdgeFixture.eventually(Duration.ofSeconds(5), () -> client.openConnections() == 0)).isTrue();
+        assertThat(eventually(() -> client.openConnections() == 0)).isTrue();
     }
 
     @Test
-    void aRequestStillQueuedAtItsTimeoutFailsAsOne() throws Exception {
-        origin.delayMillis = 1500;
-        List<CompletableFuture<OriginClient.Answer>> busy = new ArrayList<>();
-        for (int i = 0; i < OriginClient.MAX_IN_FLIGHT; i++) {
-            busy.add(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(10)));
-        }
-        long started = System.nanoTime();
-        OriginClient.Answer late = send(Duration.ofMillis(300));
-        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        assertThat(late.failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
-        assertThat(OriginClient.describe(late)).isEqualTo("no answer in time");
-        assertThat(tookMillis).isBetween(250L, 1200L);
+    void aRequestStillQueuedAtItsTimeoutFailsAsOneAndLeavesTheQueue() throws Exception {
+        List<CompletableFuture<OriginClient.Answer>> busy = occupyEveryConnection();
+        CompletableFuture<OriginClient.Answer> late = sendLater(Duration.ofMillis(300));
+        assertThat(client.waitingRequests()).isEqualTo(1);
+        time.advance(Duration.ofMillis(299));
+        assertThat(late).isNotDone();
+        time.advance(Duration.ofMillis(1));
+        OriginClient.Answer a = late.get(1, TimeUnit.SECONDS);
+        assertThat(a.failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
+        assertThat(OriginClient.describe(a)).isEqualTo("no answer in time");
+        assertThat(client.waitingRequests()).as("the timed-out request left the queue").isZero();
+        origin.release();
         for (CompletableFuture<OriginClient.Answer> f : busy) {
             assertThat(f.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
         }
-        Thread.sleep(100);
-        assertThat(origin.requests.get()).as("the timed-out request never went out").isEqualTo(OriginClient.MAX_IN_FLIGHT);
+        assertThat(send().status()).isEqualTo(202);
+        assertThat(origin.requests.get()).as("the timed-out request never went out").isEqualTo(OriginClient.MAX_IN_FLIGHT + 1);
+    }
+
+    @Test
+    void theQueueIsBoundedAndATimedOutWaiterLeavesItFromAnywhere() throws Exception {
+        client.close();
+        client = client(null, 4);
+        List<CompletableFuture<OriginClient.Answer>> busy = occupyEveryConnection();
+        CompletableFuture<OriginClient.Answer> first = sendLater(Duration.ofSeconds(10));
+        CompletableFuture<OriginClient.Answer> shortLived = sendLater(Duration.ofSeconds(1));
+        CompletableFuture<OriginClient.Answer> third = sendLater(Duration.ofSeconds(10));
+        CompletableFuture<OriginClient.Answer> fourth = sendLater(Duration.ofSeconds(10));
+        assertThat(client.waitingRequests()).isEqualTo(4);
+
+        CompletableFuture<OriginClient.Answer> over = sendLater(Duration.ofSeconds(10));
+        assertThat(over).as("failed at once, not after its timeout").isDone();
+        assertThat(over.get().failure()).isEqualTo(OriginClient.Failure.BUSY);
+        assertThat(OriginClient.describe(over.get())).isEqualTo("too many requests waiting for the origin");
+
+        time.advance(Duration.ofSeconds(1));
+        assertThat(shortLived.get(1, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
+        assertThat(client.waitingRequests()).as("the second of four left the queue").isEqualTo(3);
+        CompletableFuture<OriginClient.Answer> fifth = sendLater(Duration.ofSeconds(10));
+        assertThat(fifth).as("its place was free again").isNotDone();
+        assertThat(client.waitingRequests()).isEqualTo(4);
+
+        origin.release();
+        for (CompletableFuture<OriginClient.Answer> f : busy) {
+            assertThat(f.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+        }
+        for (CompletableFuture<OriginClient.Answer> f : List.of(first, third, fourth, fifth)) {
+            assertThat(f.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+        }
+        assertThat(origin.requests.get()).isEqualTo(OriginClient.MAX_IN_FLIGHT + 4);
     }
 
     @Test
     void aSlowAnswerTimesOutAndItsConnectionIsClosed() throws Exception {
-        origin.delayMillis = 3000;
-        OriginClient.Answer a = send(Duration.ofMillis(200));
-        assertThat(a.failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
-        assertThat(EdgeFixture.eventually(Duration.ofSeconds(2), () -> client.openConnections() == 0)).isTrue();
-        assertThat(EdgeFixture.eventually(Duration.ofSeconds(5), () -> origin.open.get() == 0)).as("the origin saw the close").isTrue();
+        origin.hold();
+        CompletableFuture<OriginClient.Answer> slow = sendLater(Duration.ofMillis(200));
+        assertThat(eventually(() -> origin.requests.get() == 1)).isTrue();
+        time.advance(Duration.ofMillis(200));
+        assertThat(slow.get(1, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
+        assertThat(eventually(() -> client.openConnections() == 0)).isTrue();
+        origin.release();
+        assertThat(eventually(() -> origin.open.get() == 0)).as("the origin saw the close").isTrue();
+    }
+
+    @Test
+    void anOriginThatNeverAcceptsFailsAtTheConnectTimeoutAndFreesThePlace() throws Exception {
+        try (BlackHole hole = new BlackHole()) {
+            CompletableFuture<OriginClient.Answer> a = client.send(hole.uri(), subscribe(), Duration.ofSeconds(10));
+            assertThat(eventually(() -> time.pending() == 2)).as("the request's timer and the connect's").isTrue();
+            assertThat(client.openConnections()).isEqualTo(1);
+            time.advance(OriginClient.CONNECT_TIMEOUT.minusMillis(1));
+            assertThat(a).isNotDone();
+            time.advance(Duration.ofMillis(1));
+            OriginClient.Answer answer = a.get(5, TimeUnit.SECONDS);
+            assertThat(answer.failure()).isEqualTo(OriginClient.Failure.REFUSED);
+            assertThat(OriginClient.describe(answer)).isEqualTo("unreachable");
+            assertThat(eventually(() -> client.openConnections() == 0)).as("its place is free for another connection").isTrue();
+            assertThat(client.abandonedConnects()).isEqualTo(1);
+            assertThat(send().status()).as("another origin is reached meanwhile").isEqualTo(202);
+            hole.close();
+        }
+        assertThat(eventually(() -> client.abandonedConnects() == 0))
+                .as("the abandoned socket is closed once the kernel's connect ends").isTrue();
+    }
+
+    @Test
+    void aRequestTimeoutShorterThanTheConnectTimeoutEndsTheConnectAsATimeout() throws Exception {
+        try (BlackHole hole = new BlackHole()) {
+            CompletableFuture<OriginClient.Answer> a = client.send(hole.uri(), subscribe(), Duration.ofSeconds(1));
+            assertThat(eventually(() -> time.pending() == 2)).isTrue();
+            time.advance(Duration.ofSeconds(1));
+            assertThat(a.get(5, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.TIMEOUT);
+            assertThat(eventually(() -> client.openConnections() == 0)).as("its place is free").isTrue();
+            assertThat(client.abandonedConnects()).isEqualTo(1);
+            hole.close();
+        }
+        assertThat(eventually(() -> client.abandonedConnects() == 0)).isTrue();
+    }
+
+    @Test
+    void pastTheAbandonedConnectsAConnectGivenUpKeepsItsPlaceUntilItsSocketCloses() throws Exception {
+        int tries = OriginClient.MAX_ABANDONED_CONNECTS + 2;
+        List<CompletableFuture<OriginClient.Answer>> answers = new ArrayList<>();
+        try (BlackHole hole = new BlackHole()) {
+            for (int i = 0; i < tries; i++) {
+                answers.add(client.send(hole.uri(), subscribe(), Duration.ofSeconds(10)));
+            }
+            assertThat(eventually(() -> time.pending() == 2 * tries)).isTrue();
+            time.advance(OriginClient.CONNECT_TIMEOUT);
+            for (CompletableFuture<OriginClient.Answer> f : answers) {
+                assertThat(f.get(5, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.REFUSED);
+            }
+            assertThat(client.abandonedConnects()).isEqualTo(OriginClient.MAX_ABANDONED_CONNECTS);
+            assertThat(client.openConnections()).as("the places of the connects past the bound").isEqualTo(2);
+            hole.close();
+        }
+        assertThat(eventually(() -> client.abandonedConnects() == 0 && client.openConnections() == 0))
+                .as("every socket closed once the kernel's connects end, every place free").isTrue();
     }
 
     @Test
@@ -199,12 +324,12 @@ class OriginClientTest {
         }
         origin.status = 403;
         origin.body = body;
-        OriginClient.Answer a = send(Duration.ofSeconds(5));
+        OriginClient.Answer a = send();
         assertThat(a.status()).isEqualTo(403);
         assertThat(a.contentType()).isEqualTo("text/plain");
         assertThat(a.body()).isEqualTo(Arrays.copyOf(body, OriginClient.MAX_ANSWER_BODY));
         origin.body = "no".getBytes(StandardCharsets.UTF_8);
-        OriginClient.Answer b = send(Duration.ofSeconds(5));
+        OriginClient.Answer b = send();
         assertThat(b.body()).isEqualTo("no".getBytes(StandardCharsets.UTF_8));
         assertThat(origin.accepted.get()).as("the drained connection was kept").isEqualTo(1);
     }
@@ -213,41 +338,64 @@ class OriginClientTest {
     void aBodyTooLongToDrainClosesTheConnectionButStillAnswers() throws Exception {
         origin.status = 500;
         origin.body = new byte[OriginClient.MAX_ANSWER_BODY + OriginClient.MAX_DRAINED + 256 * 1024];
-        OriginClient.Answer a = send(Duration.ofSeconds(5));
+        OriginClient.Answer a = send();
         assertThat(a.status()).isEqualTo(500);
         assertThat(a.body()).hasSize(OriginClient.MAX_ANSWER_BODY);
-        assertThat(EdgeFixture.eventually(Duration.ofSeconds(2), () -> client.openConnections() == 0)).isTrue();
+        assertThat(eventually(() -> client.openConnections() == 0)).isTrue();
     }
 
     @Test
     void aConnectionTheOriginClosedWhileIdleIsNotUsed() throws Exception {
         origin.idleMillis = 100;
-        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
-        assertThat(EdgeFixture.eventually(Duration.ofSeconds(2), () -> client.openConnections() == 0))
-                .as("the close was seen while idle").isTrue();
-        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        assertThat(send().status()).isEqualTo(202);
+        assertThat(eventually(() -> client.openConnections() == 0)).as("the close was seen while idle").isTrue();
+        assertThat(send().status()).isEqualTo(202);
         assertThat(origin.accepted.get()).isEqualTo(2);
         assertThat(origin.requests.get()).isEqualTo(2);
     }
 
     @Test
     void aReusedConnectionClosedBeforeAnyAnswerIsRetriedOnceOnANewOne() throws Exception {
-        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        assertThat(send().status()).isEqualTo(202);
         origin.dropNextRequests.set(1); // reads the next request and closes without a word: the keep-alive race
-        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        assertThat(send().status()).isEqualTo(202);
         assertThat(origin.accepted.get()).isEqualTo(2);
         assertThat(origin.requests.get()).isEqualTo(3);
     }
 
     @Test
+    void theResendIsSignedAgainWhenTheCallerCanSign() throws Exception {
+        assertThat(send().status()).isEqualTo(202);
+        origin.dropNextRequests.set(1);
+        AtomicInteger signed = new AtomicInteger(1);
+        OriginClient.Answer a = client.send(origin.uri("/subscribe-event"), subscribe("X-Event-Signature", "n=first"),
+                () -> subscribe("X-Event-Signature", "n=again-" + signed.incrementAndGet()), Duration.ofSeconds(5))
+                .get(10, TimeUnit.SECONDS);
+        assertThat(a.status()).isEqualTo(202);
+        assertThat(signed.get()).as("signed once more, for the one resend").isEqualTo(2);
+        List<String> signatures = origin.seen.stream().skip(1).flatMap(s -> s.headers("x-event-signature").stream()).toList();
+        assertThat(signatures).containsExactly("n=first", "n=again-2");
+    }
+
+    @Test
+    void aResendThatCannotBeSignedFailsWithoutGoingOut() throws Exception {
+        assertThat(send().status()).isEqualTo(202);
+        origin.dropNextRequests.set(1);
+        OriginClient.Answer a = client.send(origin.uri("/subscribe-event"), subscribe(),
+                () -> subscribe("X-Bad", "a\r\nInjected: yes"), Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+        assertThat(a.failure()).isEqualTo(OriginClient.Failure.REFUSED);
+        assertThat(origin.requests.get()).isEqualTo(2);
+    }
+
+    @Test
     void aNewConnectionClosedBeforeAnyAnswerIsNotRetried() throws Exception {
         origin.dropNextRequests.set(1);
-        OriginClient.Answer a = send(Duration.ofSeconds(5));
+        OriginClient.Answer a = send();
         assertThat(a.failure()).isEqualTo(OriginClient.Failure.REFUSED);
         assertThat(origin.requests.get()).isEqualTo(1);
-        assertThat(send(Duration.ofSeconds(5)).status()).isEqualTo(202);
+        assertThat(send().status()).isEqualTo(202);
         origin.dropNextRequests.set(2); // a reused connection dropped, then its retry dropped too: one retry only
-        OriginClient.Answer c = send(Duration.ofSeconds(5));
+        OriginClient.Answer c = send();
         assertThat(c.failure()).isEqualTo(OriginClient.Failure.REFUSED);
         assertThat(origin.requests.get()).isEqualTo(4);
     }
@@ -303,8 +451,7 @@ class OriginClientTest {
                     ex.getResponseSender().send(ex.getRequestHeaders().getFirst("Host"));
                 }).build();
         tlsOrigin.start();
-        OriginClient trusting = new OriginClient(Optional.empty(), clientTls);
-        trusting.start(worker);
+        OriginClient trusting = client(clientTls, OriginClient.MAX_WAITING);
         try {
             int port = ((InetSocketAddress) tlsOrigin.getListenerInfo().get(0).getAddress()).getPort();
             URI uri = URI.create("https://127.0.0.1:" + port + "/subscribe-event");
@@ -333,18 +480,53 @@ class OriginClientTest {
 
     @Test
     void closeFailsWhatIsStillOut() throws Exception {
-        origin.delayMillis = 3000;
-        List<CompletableFuture<OriginClient.Answer>> out = new ArrayList<>();
-        for (int i = 0; i < 80; i++) {
-            out.add(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(10)));
+        List<CompletableFuture<OriginClient.Answer>> out = occupyEveryConnection();
+        for (int i = 0; i < 16; i++) {
+            out.add(sendLater(Duration.ofSeconds(10)));
         }
-        assertThat(EdgeFixture.eventually(Duration.ofSeconds(2), () -> origin.requests.get() == OriginClient.MAX_IN_FLIGHT)).isTrue();
         client.close();
         for (CompletableFuture<OriginClient.Answer> f : out) {
             assertThat(f.get(2, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.REFUSED);
         }
         assertThat(client.send(origin.uri("/subscribe-event"), subscribe(), Duration.ofSeconds(1)).get().failure())
                 .isEqualTo(OriginClient.Failure.REFUSED);
+    }
+
+    /**
+     * A listening socket that never accepts, its backlog filled first: the kernel drops further
+     * connection attempts (SYNs) without a word, as an origin behind a black-holing firewall.
+     */
+    static final class BlackHole implements AutoCloseable {
+        final ServerSocket server;
+        final List<Socket> fillers = new ArrayList<>();
+
+        BlackHole() throws IOException {
+            server = new ServerSocket();
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            for (int i = 0; i < 8; i++) {
+                Socket s = new Socket();
+                try {
+                    s.connect(server.getLocalSocketAddress(), 500);
+                    fillers.add(s);
+                } catch (SocketTimeoutException full) {
+                    s.close();
+                    return;
+                }
+            }
+            throw new IllegalStateException("the backlog never filled; this kernel accepts past it");
+        }
+
+        URI uri() {
+            return URI.create("http://127.0.0.1:" + server.getLocalPort() + "/subscribe-event");
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (Socket s : fillers) {
+                s.close();
+            }
+            server.close();
+        }
     }
 
     /** A blocking HTTP/1.1 origin on plain sockets, a thread per connection. */
@@ -367,7 +549,8 @@ class OriginClientTest {
         final AtomicInteger requests = new AtomicInteger();
         final AtomicInteger dropNextRequests = new AtomicInteger();
         final ConcurrentLinkedQueue<Seen> seen = new ConcurrentLinkedQueue<>();
-        volatile int delayMillis;
+        /** While set, every answer waits for it: the test lets them go with {@link #release}. */
+        volatile CountDownLatch gate;
         volatile boolean closeAfterAnswer;
         volatile int idleMillis;
         volatile int status = 202;
@@ -377,6 +560,17 @@ class OriginClientTest {
             server = new ServerSocket();
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
             threads.execute(this::accept);
+        }
+
+        void hold() {
+            gate = new CountDownLatch(1);
+        }
+
+        void release() {
+            CountDownLatch g = gate;
+            if (g != null) {
+                g.countDown();
+            }
         }
 
         int port() {
@@ -435,8 +629,9 @@ class OriginClientTest {
                     if (dropNextRequests.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                         return;
                     }
-                    if (delayMillis > 0) {
-                        Thread.sleep(delayMillis);
+                    CountDownLatch g = gate;
+                    if (g != null) {
+                        g.await();
                     }
                     byte[] answer = body;
                     boolean close = closeAfterAnswer;

@@ -1,0 +1,450 @@
+package io.surrogate.server.upstream;
+
+import io.undertow.client.ClientConnection;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.logging.Logger;
+import org.xnio.IoUtils;
+import org.xnio.XnioIoThread;
+
+/**
+ * The books of the origin connections: idle connections per origin (scheme, host, port), the
+ * count of connections open or opening (at most {@link OriginClient#MAX_IN_FLIGHT}), and the
+ * queue of requests waiting for one (at most {@code maxWaiting}, first come first served). The
+ * books are kept under one lock, held for a few field updates at a time; everything a connection
+ * does runs on the IO thread it belongs to.
+ */
+final class ConnectionPool {
+    private static final Logger LOG = Logger.getLogger("surrogate.origin");
+
+    private final Connector connector;
+    private final int maxWaiting;
+
+    private final Object lock = new Object();
+    /** Idle connections by origin key, most recently used last. Under {@link #lock}. */
+    private final Map<String, ArrayDeque<PooledConnection>> idle = new HashMap<>();
+    /** Every connected connection not yet discarded. Under {@link #lock}. */
+    private final Set<PooledConnection> connections = new HashSet<>();
+    /** Requests waiting for a connection, oldest first; a request that times out leaves it at once. Under {@link #lock}. */
+    private final ArrayDeque<OriginCall> waiting = new ArrayDeque<>();
+    /** Connections open or being opened: at most {@link OriginClient#MAX_IN_FLIGHT}. Under {@link #lock}. */
+    private int open;
+    /** Connects given up at their connect timeout whose sockets the kernel has not closed yet. Under {@link #lock}. */
+    private int abandoned;
+    private boolean closed;
+    /** The queue was full and that was logged; logged again once it has drained to half. Under {@link #lock}. */
+    private boolean fullReported;
+
+    ConnectionPool(Connector connector, int maxWaiting) {
+        this.connector = connector;
+        this.maxWaiting = maxWaiting;
+    }
+
+    /**
+     * Gives the request a connection: an idle one of its origin (its own IO thread's first), a
+     * new one while fewer than {@link OriginClient#MAX_IN_FLIGHT} are open (or in place of an
+     * idle one of another origin), else a place in the queue: at the back for a new request (or
+     * {@link OriginClient.Failure#BUSY} at once when the queue is full), at the front for one
+     * that already had its turn (its connection turned out closed). {@code fresh}: only a new
+     * connection, or one that has just answered, will do (a retry).
+     */
+    void dispatch(OriginCall call, boolean front, boolean fresh) {
+        PooledConnection reuse = null;
+        PooledConnection evicted = null;
+        boolean connect = false;
+        boolean full = false;
+        boolean report = false;
+        synchronized (lock) {
+            if (call.result.isDone()) {
+                return; // timed out already: its timer's removal from the queue has run or will find it there
+            }
+            if (!closed) {
+                dropCompleted();
+                if (front || waiting.isEmpty()) {
+                    reuse = fresh ? null : takeIdle(call.key, call.home);
+                    if (reuse == null) {
+                        if (open < OriginClient.MAX_IN_FLIGHT) {
+                            open++;
+                            connect = true;
+                        } else if ((evicted = takeAnyIdle()) != null) {
+                            connect = true; // the evicted connection's place passes to this one
+                        }
+                    }
+                }
+                if (reuse == null && !connect) {
+                    if (front) {
+                        call.fresh = fresh;
+                        waiting.addFirst(call);
+                        return;
+                    }
+                    full = waiting.size() >= maxWaiting;
+                    if (!full) {
+                        if (waiting.size() < maxWaiting / 2) {
+                            fullReported = false;
+                        }
+                        call.fresh = fresh;
+                        waiting.addLast(call);
+                        return;
+                    }
+                    report = !fullReported;
+                    fullReported = true;
+                }
+            }
+        }
+        if (full) {
+            if (report) {
+                LOG.warning(() -> "event=origin-queue-full waiting=" + maxWaiting
+                        + " action=\"more requests fail at once until half of the queue has drained\"");
+            }
+            finish(call, OriginClient.BUSY);
+        } else if (reuse == null && !connect) {
+            finish(call, OriginClient.UNREACHABLE); // closed
+        } else if (reuse != null) {
+            PooledConnection c = reuse;
+            on(c.thread, () -> start(call, c), call);
+        } else if (evicted != null) {
+            // closed first, on its own thread, then the new one opened there: never one file over the budget
+            connector.connectOn(evicted.thread, call, evicted);
+        } else {
+            connector.connectOn(call.home, call, null);
+        }
+    }
+
+    /** Runs {@code task} on {@code thread} (now, when already on it); if the worker has stopped, {@code call} fails instead. */
+    void on(XnioIoThread thread, Runnable task, OriginCall call) {
+        if (Thread.currentThread() == thread) {
+            task.run();
+            return;
+        }
+        try {
+            thread.execute(task);
+        } catch (RejectedExecutionException stopped) {
+            if (call != null) {
+                finish(call, OriginClient.UNREACHABLE);
+            }
+        }
+    }
+
+    /** Under {@link #lock}: an idle connection to {@code key}, preferring one of {@code thread}. */
+    private PooledConnection takeIdle(String key, XnioIoThread thread) {
+        ArrayDeque<PooledConnection> list = idle.get(key);
+        if (list == null || list.isEmpty()) {
+            return null;
+        }
+        for (Iterator<PooledConnection> it = list.descendingIterator(); it.hasNext();) {
+            PooledConnection c = it.next();
+            if (c.thread == thread) {
+                it.remove();
+                return c;
+            }
+        }
+        return list.pollLast();
+    }
+
+    /** Under {@link #lock}: the least recently used idle connection of any origin, taken out of the books (its place is reused). */
+    private PooledConnection takeAnyIdle() {
+        for (ArrayDeque<PooledConnection> list : idle.values()) {
+            PooledConnection c = list.pollFirst();
+            if (c != null) {
+                c.discarded = true;
+                connections.remove(c);
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Under {@link #lock}: drops requests at the head of the queue that already completed (a timer's removal not yet made). */
+    private void dropCompleted() {
+        while (!waiting.isEmpty() && waiting.peekFirst().result.isDone()) {
+            waiting.pollFirst();
+        }
+    }
+
+    /** A call's timeout passed: out of the queue wherever it waits, or its connection closed. */
+    void timedOut(OriginCall call) {
+        synchronized (lock) {
+            waiting.remove(call);
+        }
+        PooledConnection c = call.conn;
+        if (c != null) {
+            on(c.thread, () -> {
+                Exchange e = c.exchange;
+                if (e != null && e.call() == call) {
+                    c.exchange = null;
+                    call.conn = null;
+                    kill(c);
+                }
+            }, null);
+        }
+    }
+
+    /** A connection opened for {@code call}, on its thread: into the books, and the call sent on it. */
+    void connected(OriginCall call, ClientConnection connection) {
+        PooledConnection c = new PooledConnection(call.key, connection);
+        connection.addCloseListener(closedConnection -> discard(c));
+        boolean stopped;
+        synchronized (lock) {
+            stopped = closed;
+            if (!stopped) {
+                connections.add(c);
+            }
+        }
+        if (stopped) {
+            kill(c);
+            finish(call, OriginClient.UNREACHABLE);
+            return;
+        }
+        start(call, c);
+    }
+
+    void connectFailed(OriginCall call, IOException e) {
+        LOG.fine(() -> "event=origin-connect-failed origin=" + call.origin + " error=\"" + e + "\"");
+        synchronized (lock) {
+            open--;
+        }
+        finish(call, OriginClient.UNREACHABLE);
+        pump();
+    }
+
+    /**
+     * A connect not done at its connect timeout: the call fails with {@code answer} and, unless
+     * {@link OriginClient#MAX_ABANDONED_CONNECTS} sockets are already left to the kernel, its
+     * place is freed now. Returns whether it was (see {@link #abandonedConnectEnded}).
+     */
+    boolean connectTimedOut(OriginCall call, OriginClient.Answer answer) {
+        boolean freed = false;
+        synchronized (lock) {
+            if (abandoned < OriginClient.MAX_ABANDONED_CONNECTS) {
+                abandoned++;
+                open--;
+                freed = true;
+            }
+        }
+        boolean wasFreed = freed;
+        LOG.fine(() -> "event=origin-connect-timeout origin=" + call.origin + " place-freed=" + wasFreed);
+        finish(call, answer);
+        if (freed) {
+            pump();
+        }
+        return freed;
+    }
+
+    /** The socket of a connect given up at its timeout is closed at last: its file (and its place, if kept) is free. */
+    void abandonedConnectEnded(boolean freed) {
+        synchronized (lock) {
+            if (freed) {
+                abandoned--;
+            } else {
+                open--;
+            }
+        }
+        pump();
+    }
+
+    /** A connection closed (by either side): its place is free for the next request waiting. */
+    private void discard(PooledConnection c) {
+        synchronized (lock) {
+            if (c.discarded) {
+                return;
+            }
+            c.discarded = true;
+            open--;
+            connections.remove(c);
+            ArrayDeque<PooledConnection> list = idle.get(c.key);
+            if (list != null) {
+                list.remove(c);
+            }
+        }
+        pump();
+    }
+
+    /** Opens connections for waiting requests while there is room. */
+    private void pump() {
+        while (true) {
+            OriginCall next;
+            PooledConnection reuse;
+            synchronized (lock) {
+                dropCompleted();
+                if (closed || waiting.isEmpty() || open >= OriginClient.MAX_IN_FLIGHT) {
+                    return;
+                }
+                next = waiting.pollFirst();
+                reuse = next.fresh ? null : takeIdle(next.key, next.home);
+                if (reuse == null) {
+                    open++;
+                }
+            }
+            OriginCall call = next;
+            if (reuse != null) {
+                PooledConnection c = reuse;
+                on(c.thread, () -> start(call, c), call);
+            } else {
+                connector.connectOn(call.home, call, null);
+            }
+        }
+    }
+
+    /**
+     * A connection free again ({@code reusable}: its last exchange ended cleanly): to the oldest
+     * waiting request, back to the idle list, or (the oldest waits for another origin) closed
+     * so that one can be opened in its place. On the connection's thread.
+     */
+    void release(PooledConnection c, boolean reusable) {
+        if (!reusable || !c.client.isOpen()) {
+            kill(c);
+            return;
+        }
+        OriginCall next;
+        boolean transfer = false;
+        synchronized (lock) {
+            if (c.discarded) {
+                return;
+            }
+            dropCompleted();
+            next = closed ? null : waiting.pollFirst();
+            if (next == null) {
+                if (!closed) {
+                    idle.computeIfAbsent(c.key, k -> new ArrayDeque<>()).addLast(c);
+                    return;
+                }
+            } else if (!next.key.equals(c.key)) {
+                c.discarded = true;
+                connections.remove(c);
+                transfer = true;
+            }
+        }
+        if (next == null) {
+            kill(c); // closed meanwhile
+        } else if (transfer) {
+            kill(c);
+            connector.connectOn(c.thread, next, null);
+        } else {
+            start(next, c);
+        }
+    }
+
+    /**
+     * Sends {@code call} on {@code c}, on the connection's thread. A connection that closed
+     * while idle (the origin ended its keep-alive; Undertow watches idle connections for that)
+     * is not used: the request goes back to the head of the queue, nothing having been sent.
+     */
+    void start(OriginCall call, PooledConnection c) {
+        if (!c.client.isOpen()) {
+            kill(c);
+            dispatch(call, true, call.fresh);
+            return;
+        }
+        Exchange exchange = new Exchange(call, c, c.uses++ > 0, this);
+        c.exchange = exchange;
+        call.conn = c;
+        // the timer reads conn after completing the future; this reads the future after setting
+        // conn: one of the two sees the other, so a request that timed out meanwhile is not sent
+        if (call.result.isDone()) {
+            c.exchange = null;
+            call.conn = null;
+            release(c, true);
+            return;
+        }
+        try {
+            c.client.sendRequest(OutgoingHeaders.clientRequest(call), exchange);
+        } catch (RuntimeException e) {
+            exchange.failed(new IOException(e));
+        }
+    }
+
+    /**
+     * Closes a connection now, without the graceful drain of {@code ClientConnection.close}
+     * (which can keep the file open for seconds), and frees its place unless it was given away.
+     */
+    void kill(PooledConnection c) {
+        try {
+            IoUtils.safeClose(c.client.performUpgrade());
+        } catch (IOException | RuntimeException e) {
+            IoUtils.safeClose(c.client);
+        }
+        discard(c); // the close listener did already, unless the connection was closed before it was added
+    }
+
+    /** The call's answer; its timer is cancelled first, so none is left once the caller hears (a timer already running loses the race to complete). */
+    void finish(OriginCall call, OriginClient.Answer answer) {
+        if (call.result.isDone()) {
+            return;
+        }
+        OriginScheduler.Scheduled t = call.timer;
+        if (t != null) {
+            t.cancel();
+        }
+        call.result.complete(answer);
+    }
+
+    int open() {
+        synchronized (lock) {
+            return open;
+        }
+    }
+
+    int waiting() {
+        synchronized (lock) {
+            return waiting.size();
+        }
+    }
+
+    int abandoned() {
+        synchronized (lock) {
+            return abandoned;
+        }
+    }
+
+    boolean closed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    /** Closes every connection and fails every request still out. */
+    void close() {
+        List<PooledConnection> all;
+        List<OriginCall> queued;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            all = new ArrayList<>(connections);
+            queued = new ArrayList<>(waiting);
+            waiting.clear();
+            idle.clear();
+        }
+        for (OriginCall q : queued) {
+            finish(q, OriginClient.UNREACHABLE);
+        }
+        for (PooledConnection c : all) {
+            Runnable end = () -> {
+                Exchange e = c.exchange;
+                c.exchange = null;
+                kill(c);
+                if (e != null) {
+                    finish(e.call(), OriginClient.UNREACHABLE);
+                }
+            };
+            try {
+                if (Thread.currentThread() == c.thread) {
+                    end.run();
+                } else {
+                    c.thread.execute(end);
+                }
+            } catch (RejectedExecutionException stopped) {
+                end.run();
+            }
+        }
+    }
+}
