@@ -10,9 +10,9 @@ import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.text.Escaping;
+import io.surrogate.server.guard.BodyReader;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -71,17 +71,15 @@ final class ClientHandler implements HttpHandler {
             text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "the edge holds as many clients as it can; retry later\n");
             return;
         }
-        exchange.setMaxEntitySize(maxBody);
-        exchange.getRequestReceiver().receiveFullBytes(
+        // guard: issue 12 — one bounded reader for Content-Length and chunked bodies
+        BodyReader.read(exchange, maxBody,
                 (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> process(ex, body, state.id)),
-                (ex, error) -> {
-                    if (error instanceof RequestTooBigException) {
-                        exchange.setPersistent(false);
+                (ex, refusal) -> {
+                    if (refusal == BodyReader.Refusal.TOO_LARGE) {
                         LOG.info(() -> "event=request-refused status=413 limit=" + maxBody + " from=" + client(ex));
                         text(ex, StatusCodes.REQUEST_ENTITY_TOO_LARGE, "request body over " + maxBody + " bytes\n");
                     } else {
-                        LOG.fine(() -> "event=request-unreadable from=" + client(ex) + " error=" + error);
-                        exchange.setPersistent(false);
+                        LOG.fine(() -> "event=request-unreadable from=" + client(ex));
                         text(ex, StatusCodes.BAD_REQUEST, "unreadable request body\n");
                     }
                 });

@@ -6,9 +6,9 @@ import io.surrogate.engine.token.OriginSignature;
 import io.surrogate.engine.token.TinkTokenCodec;
 import io.surrogate.engine.token.TokenClaims;
 import io.surrogate.engine.token.TokenException;
+import io.surrogate.server.guard.BodyReader;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -62,12 +62,11 @@ final class DeliveryHandler implements HttpHandler {
             refuse(exchange, 405, "method-not-allowed", "deliveries are POSTed");
             return;
         }
-        exchange.setMaxEntitySize(maxEventSize);
-        exchange.getRequestReceiver().receiveFullBytes(
+        // guard: issue 12 — one bounded reader for Content-Length and chunked bodies
+        BodyReader.read(exchange, maxEventSize,
                 (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> deliver(ex, body)),
-                (ex, error) -> {
-                    exchange.setPersistent(false);
-                    if (error instanceof RequestTooBigException) {
+                (ex, refusal) -> {
+                    if (refusal == BodyReader.Refusal.TOO_LARGE) {
                         refuse(ex, 413, "too-large", "event bodies are at most " + maxEventSize + " bytes");
                     } else {
                         refuse(ex, 400, "malformed", "unreadable body");

@@ -1,6 +1,7 @@
 package io.surrogate.server;
 
 import io.surrogate.engine.EdgeEnvironment;
+import io.surrogate.server.guard.FramingGuard;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.io.IOException;
@@ -72,8 +73,11 @@ public final class EdgeServer implements AutoCloseable {
                 // backstop under the 503 path: past this, XNIO stops accepting instead of failing on EMFILE
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, capacity + 20)
                 .setSocketOption(Options.CONNECTION_LOW_WATER, capacity + 10)
-                .addHttpListener(config.clientListen().getPort(), config.clientListen().getHostString(), clients)
-                .addHttpListener(config.originListen().getPort(), config.originListen().getHostString(), originSide)
+                // guard: issue 12 — RFC 9112 framing and the body deadline in front of both listeners
+                .addHttpListener(config.clientListen().getPort(), config.clientListen().getHostString(),
+                        new FramingGuard("client", config.bodyDeadline(), clients))
+                .addHttpListener(config.originListen().getPort(), config.originListen().getHostString(),
+                        new FramingGuard("origin-side", config.bodyDeadline(), originSide))
                 .build();
         try {
             undertow.start();

@@ -1,5 +1,6 @@
 package io.surrogate.server;
 
+import io.surrogate.server.guard.BodyDeadline;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -28,6 +29,7 @@ import java.util.Optional;
  * @param watchRules reload the rules when their files change
  * @param maxClients the most client connections held; 0: derived from the open-file limit
  * @param fallback answers client requests that no rule matched (the demo's page); empty: 404
+ * @param bodyDeadline how long a request body may take to arrive after its headers, on both listeners
  */
 public record ServerConfig(
         InetSocketAddress clientListen,
@@ -44,7 +46,8 @@ public record ServerConfig(
         int replayCapacity,
         boolean watchRules,
         int maxClients,
-        Optional<HttpHandler> fallback) {
+        Optional<HttpHandler> fallback,
+        BodyDeadline bodyDeadline) { // guard: issue 12, the body deadline
 
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
     public static final int DEFAULT_MAX_EVENT_SIZE = 64 * 1024;
@@ -61,6 +64,21 @@ public record ServerConfig(
             throw new IllegalArgumentException("no rule files given");
         }
         origin.ifPresent(ServerConfig::checkOrigin);
+        Objects.requireNonNull(bodyDeadline, "bodyDeadline");
+    }
+
+    /** guard: issue 12 — every setting above with the default body deadline ({@link BodyDeadline#DEFAULT}). */
+    public ServerConfig(InetSocketAddress clientListen, InetSocketAddress originListen, Optional<URI> origin, List<Path> rules,
+            Path keys, String edgeId, Optional<String> advertisedAddress, int maxBody, int maxEventSize, int maxQueuedBytes,
+            Duration signatureWindow, int replayCapacity, boolean watchRules, int maxClients, Optional<HttpHandler> fallback) {
+        this(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize, maxQueuedBytes,
+                signatureWindow, replayCapacity, watchRules, maxClients, fallback, BodyDeadline.DEFAULT);
+    }
+
+    /** guard: issue 12 — the same with another body deadline (a bound, or a timer a test fires). */
+    public ServerConfig withBodyDeadline(BodyDeadline deadline) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, deadline);
     }
 
     /** Loopback listeners on free ports and the defaults: what tests and the demo start from. */
@@ -72,17 +90,17 @@ public record ServerConfig(
 
     public ServerConfig withMaxClients(int clients) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, bodyDeadline);
     }
 
     public ServerConfig withMaxQueuedBytes(int bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback);
+                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, bodyDeadline);
     }
 
     public ServerConfig withReplayCapacity(int capacity) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback);
+                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback, bodyDeadline);
     }
 
     /** The origin is a base URL without a path: the protocol paths are signed as sent. */
