@@ -97,4 +97,25 @@ class BodyLimitTest {
             edge.assertServes();
         }
     }
+
+    /** Undertow's chunk parser closes the connection on a chunk it cannot parse, before any answer can be written. */
+    @Test
+    void aBrokenChunkClosesTheConnectionOnBothListeners() throws Exception {
+        try (GuardEdge edge = GuardEdge.start(c -> c); LogCapture logs = new LogCapture()) {
+            try (Wire wire = Wire.connect(edge.clientPort())) {
+                wire.send("POST /sub?e=broken&u=u HTTP/1.1\r\nHost: edge\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+                assertThat(wire.untilClosed()).as("closed, with a 400 or nothing").satisfiesAnyOf(
+                        rest -> assertThat(rest).isEmpty(), rest -> assertThat(rest).startsWith("HTTP/1.1 400 "));
+            }
+            try (Wire wire = Wire.connect(edge.originPort())) {
+                wire.send("POST " + SampleOrigin.DELIVER_PATH + " HTTP/1.1\r\nHost: edge\r\nX-Event-Id: e\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+                assertThat(wire.untilClosed()).as("closed, with a 400 or nothing").satisfiesAnyOf(
+                        rest -> assertThat(rest).isEmpty(), rest -> assertThat(rest).startsWith("HTTP/1.1 400 "));
+            }
+            assertThat(edge.originSaw("broken")).isFalse();
+            assertThat(logs.errors()).isEmpty();
+            edge.assertServes();
+        }
+    }
 }
