@@ -21,6 +21,8 @@ import io.surrogate.server.subscribe.SubscriptionRegistry;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.time.SystemScheduler;
 import io.surrogate.server.upstream.OriginClient;
+import io.surrogate.server.guard.BodyDeadline;
+import io.surrogate.server.guard.FramingGuard;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import java.io.IOException;
@@ -77,6 +79,12 @@ public final class EdgeServer implements AutoCloseable {
         }
         this.ownScheduler = config.scheduler().isPresent() ? null : new SystemScheduler();
         this.scheduler = config.scheduler().orElse(ownScheduler);
+        // the body deadline runs on the edge's scheduler unless a test gave it a timer of its own
+        BodyDeadline bodyDeadline = config.bodyDeadline().timer() != BodyDeadline.Timer.IO_THREAD ? config.bodyDeadline()
+                : new BodyDeadline(config.bodyDeadline().bound(), (ex, millis, task) -> {
+                    Scheduler.Timer timer = scheduler.schedule(ex.getIoThread(), task, millis);
+                    return () -> timer.cancel();
+                });
         this.connections = new ClientConnections(ClientConnections.capacity(config.maxClients(), OriginClient.MAX_IN_FLIGHT),
                 scheduler::nanoTime);
         this.origin = new OriginClient(config.origin());
@@ -109,8 +117,11 @@ public final class EdgeServer implements AutoCloseable {
                 // backstop under the 503 path: past this, XNIO stops accepting instead of failing on EMFILE
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, capacity + 20)
                 .setSocketOption(Options.CONNECTION_LOW_WATER, capacity + 10)
-                .addHttpListener(config.clientListen().getPort(), config.clientListen().getHostString(), clients)
-                .addHttpListener(config.originListen().getPort(), config.originListen().getHostString(), originSide)
+                // guard: issue 12 — RFC 9112 framing and the body deadline in front of both listeners
+                .addHttpListener(config.clientListen().getPort(), config.clientListen().getHostString(),
+                        new FramingGuard("client", bodyDeadline, clients))
+                .addHttpListener(config.originListen().getPort(), config.originListen().getHostString(),
+                        new FramingGuard("origin-side", bodyDeadline, originSide))
                 .build();
         try {
             undertow.start();

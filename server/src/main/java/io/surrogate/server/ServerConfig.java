@@ -1,5 +1,6 @@
 package io.surrogate.server;
 
+import io.surrogate.server.guard.BodyDeadline;
 import io.surrogate.server.time.Scheduler;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
@@ -36,6 +37,7 @@ import java.util.Optional;
  *        unsubscribe retries); empty: the edge makes a {@code SystemScheduler} and stops it
  * @param replayBudget the most bytes of events the edge keeps, in all, for subscriptions that
  *        no client holds; a subscription whose event does not fit ends and its origin is told
+ * @param bodyDeadline how long a request body may take to arrive after its headers, on both listeners
  */
 public record ServerConfig(
         InetSocketAddress clientListen,
@@ -55,7 +57,8 @@ public record ServerConfig(
         Optional<HttpHandler> fallback,
         InstantSource clock,
         Optional<Scheduler> scheduler,
-        long replayBudget) {
+        long replayBudget,
+        BodyDeadline bodyDeadline) {
 
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
     public static final int DEFAULT_MAX_EVENT_SIZE = 64 * 1024;
@@ -78,6 +81,13 @@ public record ServerConfig(
             throw new IllegalArgumentException("no rule files given");
         }
         origin.ifPresent(ServerConfig::checkOrigin);
+        Objects.requireNonNull(bodyDeadline, "bodyDeadline");
+    }
+
+    /** guard: issue 12 — the same with another body deadline (a bound, or a timer a test fires). */
+    public ServerConfig withBodyDeadline(BodyDeadline deadline) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, deadline);
     }
 
     /** Without the time and the replay budget: the system clock, the edge's own scheduler, the default budget. */
@@ -86,7 +96,7 @@ public record ServerConfig(
             Duration signatureWindow, int replayCapacity, boolean watchRules, int maxClients, Optional<HttpHandler> fallback) {
         this(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize, maxQueuedBytes,
                 signatureWindow, replayCapacity, watchRules, maxClients, fallback, Clock.systemUTC(), Optional.empty(),
-                DEFAULT_REPLAY_BUDGET);
+                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT);
     }
 
     /** Loopback listeners on free ports and the defaults: what tests and the demo start from. */
@@ -94,34 +104,34 @@ public record ServerConfig(
         return new ServerConfig(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), origin, rules, keys,
                 "edge-1", Optional.empty(), DEFAULT_MAX_BODY, DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_QUEUED_BYTES,
                 DEFAULT_SIGNATURE_WINDOW, DEFAULT_REPLAY_CAPACITY, true, 0, Optional.empty(), Clock.systemUTC(), Optional.empty(),
-                DEFAULT_REPLAY_BUDGET);
+                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT);
     }
 
     public ServerConfig withMaxClients(int clients) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, clock, scheduler, replayBudget);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, clock, scheduler, replayBudget, bodyDeadline);
     }
 
     public ServerConfig withMaxQueuedBytes(int bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget);
+                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline);
     }
 
     public ServerConfig withReplayCapacity(int capacity) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget);
+                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline);
     }
 
     /** With this clock and scheduler (tests drive time with them). */
     public ServerConfig withTime(InstantSource clock, Scheduler scheduler) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
                 maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, Optional.of(scheduler),
-                replayBudget);
+                replayBudget, bodyDeadline);
     }
 
     public ServerConfig withReplayBudget(long bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, bytes);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, bytes, bodyDeadline);
     }
 
     /** The origin is a base URL without a path: the protocol paths are signed as sent. */

@@ -145,7 +145,10 @@ class ClientDropTest {
                 backoff += millis;
             }
 
+            assertThat(eventually(WAIT, () -> f.edge.heldConnections() == 1)).isTrue();
             client.close();
+            // the edge's time counts from the moment it saw the drop, not from our close
+            assertThat(eventually(WAIT, () -> f.edge.heldConnections() == 0)).isTrue();
             Duration took = untilUnsubscribed(f, budget);
             List<Received> tries = f.origin.awaitReceived(UNSUBSCRIBE, budget, WAIT);
             assertThat(took).as("one heartbeat, then the waits between the attempts").isEqualTo(HEARTBEAT.plusMillis(backoff));

@@ -4,9 +4,9 @@ import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.reload.LiveRules;
 import io.surrogate.server.transport.EventFrame;
 import io.surrogate.server.transport.Responses;
+import io.surrogate.server.guard.BodyReader;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
@@ -63,12 +63,11 @@ public final class DeliveryHandler implements HttpHandler {
             refuse(exchange, new Verdict.Refusal(405, "method-not-allowed", "deliveries are POSTed"));
             return;
         }
-        exchange.setMaxEntitySize(maxEventSize);
-        exchange.getRequestReceiver().receiveFullBytes(
+        // one bounded reader for Content-Length and chunked bodies, under the guard's body deadline
+        BodyReader.read(exchange, maxEventSize,
                 (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> deliver(ex, body)),
-                (ex, error) -> {
-                    exchange.setPersistent(false);
-                    if (error instanceof RequestTooBigException) {
+                (ex, refusal) -> {
+                    if (refusal == BodyReader.Refusal.TOO_LARGE) {
                         refuse(ex, new Verdict.Refusal(413, "too-large", "event bodies are at most " + maxEventSize + " bytes"));
                     } else {
                         refuse(ex, new Verdict.Refusal(400, "malformed", "unreadable body"));

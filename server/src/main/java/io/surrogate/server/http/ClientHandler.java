@@ -7,14 +7,13 @@ import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.reload.LiveRules;
 import io.surrogate.server.subscribe.SubscribeFlow;
 import io.surrogate.server.transport.ConnectionState;
+import io.surrogate.server.guard.BodyReader;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.RequestTooBigException;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
-import java.io.IOException;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -76,8 +75,8 @@ public final class ClientHandler implements HttpHandler {
             text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "the edge holds as many clients as it can; retry later\n");
             return;
         }
-        exchange.setMaxEntitySize(maxBody);
-        exchange.getRequestReceiver().receiveFullBytes(
+        // one bounded reader for Content-Length and chunked bodies, under the guard's body deadline
+        BodyReader.read(exchange, maxBody,
                 (ex, body) -> ex.dispatch(SameThreadExecutor.INSTANCE, () -> run(ex, body, connection.number())),
                 this::unreadable);
     }
@@ -146,13 +145,12 @@ public final class ClientHandler implements HttpHandler {
         }
     }
 
-    private void unreadable(HttpServerExchange exchange, IOException error) {
-        exchange.setPersistent(false);
-        if (error instanceof RequestTooBigException) {
+    private void unreadable(HttpServerExchange exchange, BodyReader.Refusal refusal) {
+        if (refusal == BodyReader.Refusal.TOO_LARGE) {
             LOG.info(() -> "event=request-refused status=413 limit=" + maxBody + " from=" + client(exchange));
             text(exchange, StatusCodes.REQUEST_ENTITY_TOO_LARGE, "request body over " + maxBody + " bytes\n");
         } else {
-            LOG.fine(() -> "event=request-unreadable from=" + client(exchange) + " error=" + error);
+            LOG.fine(() -> "event=request-unreadable from=" + client(exchange));
             text(exchange, StatusCodes.BAD_REQUEST, "unreadable request body\n");
         }
     }
