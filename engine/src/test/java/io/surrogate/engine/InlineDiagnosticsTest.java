@@ -97,6 +97,24 @@ class InlineDiagnosticsTest {
                 new Case("a match with an empty body", DiagnosticCode.W004, "5:3",
                         v -> TestRules.compile("rules.xml", TestRules.rules("""
                                   <match:uri.component value="x"/>
+                                """))),
+                new Case("a regex with a repetition in a repetition", DiagnosticCode.W005, "5:40",
+                        v -> TestRules.compile("rules.xml", TestRules.rules("""
+                                  <match:request.header name="X-Probe" value="(.*a){8}" regex="true">
+                                    <edgeservices:respond status="200">ok</edgeservices:respond>
+                                  </match:request.header>
+                                """))),
+                new Case("a regex that expands to thousands of steps", DiagnosticCode.W005, "5:19",
+                        v -> TestRules.compile("rules.xml", TestRules.rules("""
+                                  <match:uri.path value="/[a-z]{600}[0-9]{600}" regex="true">
+                                    <edgeservices:respond status="200">ok</edgeservices:respond>
+                                  </match:uri.path>
+                                """))),
+                new Case("a wildcard with many stars", DiagnosticCode.W005, "5:43",
+                        v -> TestRules.compile("rules.xml", TestRules.rules("""
+                                  <match:request.header name="User-Agent" value="*a*b*c*d*e*f*g*h*i*" wildcard="true">
+                                    <edgeservices:respond status="200">ok</edgeservices:respond>
+                                  </match:request.header>
                                 """))));
     }
 

@@ -37,6 +37,10 @@ final class ResponseCompiler {
     }
 
     Respond respond(RespondElement r, Scope scope) {
+        if (r.status() == null) {
+            // the schema reported the missing attribute
+            return null;
+        }
         Integer status = values.status(r, r.status(), 100);
         String contentType = r.contentType() == null ? Respond.DEFAULT_CONTENT_TYPE : r.contentType();
         if (contentType.indexOf('\r') >= 0 || contentType.indexOf('\n') >= 0) {

@@ -5,24 +5,26 @@ import io.surrogate.engine.eval.Template;
 import io.surrogate.engine.match.ValuePattern;
 import io.surrogate.engine.text.Wildcards;
 import io.surrogate.rules.model.ValueMatchElement;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+import java.util.Map;
 
 /**
  * The value of a match and its switches (ignore-case, wildcard, regex, prefix) compiled into a
  * {@link ValuePattern}; named regex groups become captures of the body's scope.
  */
 final class ValuePatternCompiler {
-    private static final Pattern GROUP_NAME = Pattern.compile("\\(\\?<([a-zA-Z][a-zA-Z0-9]*)>");
+    /** Wildcards above these bounds draw a warning (W005): matching costs up to value length × pattern length. */
+    static final int COSTLY_STARS = 8;
+    static final int COSTLY_WILDCARD_LENGTH = 256;
 
     private final CompileContext cx;
     private final AttributeValues values;
+    private final RegexCompiler regexes;
 
     ValuePatternCompiler(CompileContext cx, AttributeValues values) {
         this.cx = cx;
         this.values = values;
+        this.regexes = new RegexCompiler(cx);
     }
 
     /** @param prefixAttribute the raw {@code prefix} attribute where the element has one, else null */
@@ -47,24 +49,23 @@ final class ValuePatternCompiler {
                     "compare with <match:variable name=\"...\" value=\"...\"/> instead, or write the pattern out");
             return null;
         }
-        if (regex || wildcard) {
-            String source = regex ? value : Wildcards.toRegex(value);
-            try {
-                Pattern p = Pattern.compile(source, ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0);
-                List<String> groups = new ArrayList<>();
-                java.util.regex.Matcher g = GROUP_NAME.matcher(regex ? value : "");
-                while (g.find()) {
-                    groups.add(g.group(1));
-                    inner.defineCapture(g.group(1));
-                }
-                return ValuePattern.pattern(regex ? ValuePattern.Mode.REGEX : ValuePattern.Mode.WILDCARD,
-                        Template.constant(value), ignoreCase, p, groups);
-            } catch (PatternSyntaxException e) {
-                cx.diagnostics.error(DiagnosticCode.E202, cx.attribute(m, "value"),
-                        "invalid regex '" + value + "': " + e.getDescription() + (e.getIndex() >= 0 ? " at index " + e.getIndex() : ""),
-                        "the syntax is Java's java.util.regex; named groups are (?<name>...)");
+        if (wildcard) {
+            if (Wildcards.stars(value) > COSTLY_STARS || value.length() > COSTLY_WILDCARD_LENGTH) {
+                cx.diagnostics.warning(DiagnosticCode.W005, cx.attribute(m, "value"), "costly wildcard: " + Wildcards.stars(value)
+                        + " '*' in " + value.length() + " characters; a value is compared with every segment between them",
+                        "keep a wildcard under " + (COSTLY_STARS + 1) + " '*' and " + COSTLY_WILDCARD_LENGTH + " characters, or split it over nested matches");
+            }
+            return ValuePattern.wildcard(value, ignoreCase);
+        }
+        if (regex) {
+            com.google.re2j.Pattern p = regexes.compile(value, ignoreCase, cx.attribute(m, "value"));
+            if (p == null) {
                 return null;
             }
+            List<String> groups = p.namedGroups().entrySet().stream()
+                    .sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).toList();
+            groups.forEach(inner::defineCapture);
+            return ValuePattern.regex(value, ignoreCase, p, groups);
         }
         Template t = cx.template(value, scope, cx.attribute(m, "value"));
         return prefix ? ValuePattern.prefix(t, ignoreCase) : ValuePattern.exact(t, ignoreCase);

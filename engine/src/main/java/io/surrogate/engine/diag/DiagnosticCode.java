@@ -32,6 +32,8 @@ public enum DiagnosticCode {
     E211("value out of range"),
     E212("missing or superfluous key"),
     E213("variable in a pattern"),
+    E214("regex construct not supported"),
+    E215("regex too large"),
 
     E301("key not in keyring"),
     E302("key of the wrong type"),
@@ -41,7 +43,8 @@ public enum DiagnosticCode {
     W001("key name looks like a secret"),
     W002("keys not checked"),
     W003("variable never used"),
-    W004("match with an empty body");
+    W004("match with an empty body"),
+    W005("costly pattern");
 
     private final String title;
 
