@@ -81,6 +81,8 @@ class InlineDiagnosticsTest {
                 new Case("a file over the reader's bound", DiagnosticCode.E102, "1:1",
                         v -> new RuleCompiler(new ThrowawayKeys(), new RuleDocumentReader(RulesSchema.get(), 64))
                                 .compile("rules.xml", subscribeWith("tokens", "").getBytes(StandardCharsets.UTF_8))),
+                new Case("3,000 nested matches", DiagnosticCode.E110, "68:1",
+                        v -> TestRules.compile("rules.xml", NestingDepthTest.nested(3000))),
                 new Case("a file that does not exist", DiagnosticCode.E109, "1:1",
                         v -> new RuleCompiler(new ThrowawayKeys()).compilePaths(List.of(keys.resolve("missing.xml")))),
                 new Case("a key name that looks like a secret", DiagnosticCode.W001, "9:14",

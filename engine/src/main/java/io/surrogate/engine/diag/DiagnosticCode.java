@@ -18,6 +18,7 @@ public enum DiagnosticCode {
     E107("element or text not allowed here"),
     E108("wrong root element"),
     E109("rule file unreadable"),
+    E110("nesting too deep"),
 
     E201("unknown variable"),
     E202("invalid regular expression"),
@@ -66,6 +67,7 @@ public enum DiagnosticCode {
             case UNREADABLE -> E109;
             case TOO_LARGE -> E102;
             case MALFORMED -> E100;
+            case TOO_DEEP -> E110;
             case DOCTYPE -> E101;
             case WRONG_ROOT -> E108;
             case UNKNOWN_ELEMENT -> E103;
