@@ -32,6 +32,28 @@ class ExpressionSandboxTest {
                 .as("'%s':\n%s", expression, result.render()).containsAnyOf(DiagnosticCode.E203, DiagnosticCode.E204);
     }
 
+    /** Issue 12: these compiled, and would have failed only at run time, a match quietly reading false. */
+    @ParameterizedTest
+    @ValueSource(strings = {"foo(V)", "rt:getRuntime()", "V == 'a' || exit(1)", "size(foo(V))", "math:abs(-1) > 0"})
+    void callsOfFunctionsAreRefusedAtCompileTime(String expression) {
+        CompileResult result = TestRules.compile("rules.xml", rule(expression));
+        assertThat(result.diagnostics()).filteredOn(d -> d.severity() == io.surrogate.engine.diag.Severity.ERROR)
+                .extracting(d -> d.code() + "@" + d.position().line() + ":" + d.position().column())
+                .as("'%s':\n%s", expression, result.render()).containsExactly("E204@7:50");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"${V.class}", "a ${V} b", "${V}"})
+    void jexlTemplateSyntaxInATemplateIsRefusedNotLiteral(String text) {
+        CompileResult result = TestRules.compile("rules.xml", TestRules.rules("""
+                  <match:uri.component value="x">
+                    <variable:extract name="V" from="header" key="X-V"/>
+                    <edgeservices:respond status="200">%s $(V)</edgeservices:respond>
+                  </match:uri.component>
+                """.formatted(text)));
+        assertThat(result.diagnostics()).extracting(d -> d.code()).as(result.render()).containsExactly(DiagnosticCode.E207);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"V == 'a.b[c]'", "1.5 > 1", "V =~ 'va.*'", "V =^ 'va' &amp;&amp; !(V =$ 'x')", "size(V) + 0.25", "V + &quot;[.]&quot;"})
     void valuesAndOperatorsCompileAndRun(String expression) throws Exception {

@@ -48,6 +48,11 @@ final class ExpressionCompiler {
         JexlExpression parsed;
         try {
             parsed = ExpressionLanguage.parse(source);
+        } catch (ExpressionLanguage.Forbidden e) {
+            cx.diagnostics.error(DiagnosticCode.E204, at, "forbidden in an expression: " + e.construct(),
+                    e.construct().startsWith("a call") ? ALLOWED + "; the only functions are size(x) and empty(x)"
+                            : "expressions see variables as plain values; there are no objects to reach into");
+            return null;
         } catch (JexlException.Feature e) {
             cx.diagnostics.error(DiagnosticCode.E204, at, "forbidden in an expression: " + jexlMessage(e), ALLOWED);
             return null;

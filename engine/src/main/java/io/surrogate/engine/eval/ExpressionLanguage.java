@@ -1,11 +1,24 @@
 package io.surrogate.engine.eval;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import org.apache.commons.jexl3.JexlBuilder;
 import org.apache.commons.jexl3.JexlEngine;
+import org.apache.commons.jexl3.JexlException;
 import org.apache.commons.jexl3.JexlExpression;
 import org.apache.commons.jexl3.JexlFeatures;
+import org.apache.commons.jexl3.JexlInfo;
+import org.apache.commons.jexl3.internal.Engine;
+import org.apache.commons.jexl3.internal.Scope;
 import org.apache.commons.jexl3.introspection.JexlPermissions;
 import org.apache.commons.jexl3.introspection.JexlSandbox;
+import org.apache.commons.jexl3.parser.ASTArrayAccess;
+import org.apache.commons.jexl3.parser.ASTFunctionNode;
+import org.apache.commons.jexl3.parser.ASTIdentifier;
+import org.apache.commons.jexl3.parser.ASTIdentifierAccess;
+import org.apache.commons.jexl3.parser.ASTJexlScript;
+import org.apache.commons.jexl3.parser.ASTMethodNode;
+import org.apache.commons.jexl3.parser.JexlNode;
 
 /**
  * The locked-down JEXL of {@code match:expression} and {@code from="expression"}: operators on
@@ -13,6 +26,11 @@ import org.apache.commons.jexl3.introspection.JexlSandbox;
  * no assignments, no pragmas, no scripts, no local variables, no class access (every class
  * denied by the sandbox and the permissions), strict, not silent: a forbidden construct is a
  * compile error at its location, never a quiet {@code null}.
+ *
+ * <p>Function calls ({@code foo(U)}, {@code rt:getRuntime()}) and property or index access
+ * have no feature switch: every parsed tree is walked and one of them is refused with
+ * {@link Forbidden} (a strict engine would otherwise fail only at run time, and a match would
+ * quietly read false). {@code size(x)} and {@code empty(x)} are operators, not functions.
  */
 public final class ExpressionLanguage {
     /** Longer expressions are refused: an expression is a condition, not a program. */
@@ -37,15 +55,73 @@ public final class ExpressionLanguage {
             .structuredLiteral(false)
             .register(false);
 
-    private static final JexlEngine ENGINE = new JexlBuilder()
+    private static final JexlEngine ENGINE = new CheckedEngine(new JexlBuilder()
             .features(FEATURES)
             .permissions(JexlPermissions.NONE)
             .sandbox(new JexlSandbox(false))
             .strict(true)
             .safe(false)
             .silent(false)
-            .cache(0)
-            .create();
+            .cache(0));
+
+    /** A construct the expression language refuses, found in the parsed tree. */
+    public static final class Forbidden extends JexlException {
+        private final String construct;
+
+        Forbidden(JexlNode node, String construct) {
+            super(node, construct);
+            this.construct = construct;
+        }
+
+        /** What was refused, e.g. "a call of the function 'rt:getRuntime'". */
+        public String construct() {
+            return construct;
+        }
+    }
+
+    /** JEXL's engine with every parsed tree checked for what the features cannot switch off. */
+    private static final class CheckedEngine extends Engine {
+        CheckedEngine(JexlBuilder builder) {
+            super(builder);
+        }
+
+        @Override
+        protected ASTJexlScript parse(JexlInfo info, JexlFeatures features, String source, Scope scope) {
+            ASTJexlScript script = super.parse(info, features, source, scope);
+            Deque<JexlNode> pending = new ArrayDeque<>();
+            pending.push(script);
+            while (!pending.isEmpty()) {
+                JexlNode node = pending.pop();
+                String refused = refused(node);
+                if (refused != null) {
+                    throw new Forbidden(node, refused);
+                }
+                for (int i = node.jjtGetNumChildren() - 1; i >= 0; i--) {
+                    pending.push(node.jjtGetChild(i));
+                }
+            }
+            return script;
+        }
+
+        private static String refused(JexlNode node) {
+            if (node instanceof ASTFunctionNode) {
+                JexlNode name = node.jjtGetNumChildren() > 0 ? node.jjtGetChild(0) : null;
+                String function = name instanceof ASTIdentifier id
+                        ? (id.getNamespace() == null ? "" : id.getNamespace() + ":") + id.getName() : "?";
+                return "a call of the function '" + function + "'";
+            }
+            if (node instanceof ASTMethodNode) {
+                return "a method call";
+            }
+            if (node instanceof ASTIdentifierAccess access) {
+                return "property access '." + access.getName() + "'";
+            }
+            if (node instanceof ASTArrayAccess) {
+                return "index access '[...]'";
+            }
+            return null;
+        }
+    }
 
     /** Words that start a statement, which an expression cannot hold (outside string literals). */
     private static final java.util.regex.Pattern STATEMENT_KEYWORD =
