@@ -6,6 +6,8 @@ import io.surrogate.engine.diag.DiagnosticCode;
 import io.surrogate.engine.request.Headers;
 import io.surrogate.engine.request.RawHttpRequest;
 import java.net.InetAddress;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -62,5 +64,39 @@ class ExpressionSandboxTest {
         Evaluation e = ((CompileResult.Success) result).ruleSet().evaluate(RawHttpRequest.build("GET", "/x",
                 Headers.builder().add("X-V", "value").build(), new byte[0], InetAddress.getLoopbackAddress(), 1), TestRules.ENV);
         assertThat(((Decision.Respond) e.decision().outcome()).body()).as("'%s' gave", expression).isNotEqualTo("[]");
+    }
+
+    /**
+     * {@code =~} ran on java.util.regex, compiled at every evaluation from a text that may come
+     * from the client. It runs on RE2/J now: the issue's (.*a){8} is decided at once, a regex
+     * that would exhaust memory or needs backtracking fails the expression (it yields nothing).
+     * The time bound only guards against a hang.
+     */
+    @Test
+    void theRegexOperatorRunsInLinearTimeWhateverTheClientSends() throws Exception {
+        RuleSet rules = TestRules.ruleSet(TestRules.rules("""
+                  <match:uri.component value="x">
+                    <variable:extract name="V" from="header" key="X-V"/>
+                    <variable:extract name="W" from="header" key="X-W"/>
+                    <variable:extract name="R" from="expression" value="V =~ W ? 'yes' : 'no'"/>
+                    <edgeservices:respond status="200">[$(R)]</edgeservices:respond>
+                  </match:uri.component>
+                """));
+        String[][] cases = {
+            {"a".repeat(48) + "!", "(.*a){8}", "[no]"},
+            {"a".repeat(49), "(.*a){8}", "[yes]"},
+            {"aaa", "((a{1000}){1000}){1000}", "[]"},
+            {"ab", "a(?=b)b", "[]"},
+            {"ab", "[", "[]"},
+            {"x".repeat(9000), "x*", "[no]"},
+        };
+        for (String[] c : cases) {
+            String body = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                Evaluation e = rules.evaluate(RawHttpRequest.build("GET", "/x", Headers.builder().add("X-V", c[0]).add("X-W", c[1]).build(),
+                        new byte[0], InetAddress.getLoopbackAddress(), 1), TestRules.ENV);
+                return ((Decision.Respond) e.decision().outcome()).body();
+            });
+            assertThat(body).as("'%s' =~ '%s'", c[0].length() > 60 ? c[0].substring(0, 60) + "..." : c[0], c[1]).isEqualTo(c[2]);
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.surrogate.engine.compile;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.surrogate.engine.diag.DiagnosticCode;
+import io.surrogate.engine.text.RegexShape;
 import io.surrogate.rules.model.SourcePosition;
 
 /**
@@ -13,8 +14,7 @@ import io.surrogate.rules.model.SourcePosition;
  * {@code W005}.
  */
 final class RegexCompiler {
-    /** Expanded size (about one step per literal, class or operator) above which a regex is refused. */
-    static final long MAX_SIZE = 10_000;
+    static final long MAX_SIZE = RegexShape.MAX_SIZE;
     /** Expanded size above which a regex draws a warning. */
     static final long COSTLY_SIZE = 1_000;
 

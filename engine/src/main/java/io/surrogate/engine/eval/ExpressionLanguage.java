@@ -1,7 +1,15 @@
 package io.surrogate.engine.eval;
 
+import com.google.common.cache.CacheBuilder;
+import com.google.common.cache.CacheLoader;
+import com.google.common.cache.LoadingCache;
+import com.google.common.util.concurrent.UncheckedExecutionException;
+import io.surrogate.engine.text.RegexShape;
+import io.surrogate.engine.match.ValuePattern;
+import java.math.MathContext;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import org.apache.commons.jexl3.JexlArithmetic;
 import org.apache.commons.jexl3.JexlBuilder;
 import org.apache.commons.jexl3.JexlEngine;
 import org.apache.commons.jexl3.JexlException;
@@ -57,12 +65,67 @@ public final class ExpressionLanguage {
 
     private static final JexlEngine ENGINE = new CheckedEngine(new JexlBuilder()
             .features(FEATURES)
+            .arithmetic(new LinearArithmetic(true))
             .permissions(JexlPermissions.NONE)
             .sandbox(new JexlSandbox(false))
             .strict(true)
             .safe(false)
             .silent(false)
             .cache(0));
+
+    /**
+     * JEXL's arithmetic with {@code =~} and {@code !~} on RE2/J instead of java.util.regex
+     * (which JEXL compiles anew at every evaluation, and which backtracks): linear time in the
+     * value, values over {@link ValuePattern#MAX_VALUE_LENGTH} never match, a regex past
+     * {@link RegexShape#MAX_SIZE} steps or one RE2/J refuses fails the expression (it yields
+     * nothing). Compiled regexes are kept in a small bounded cache, since the regex may be a
+     * variable.
+     */
+    static final class LinearArithmetic extends JexlArithmetic {
+        private static final LoadingCache<String, com.google.re2j.Pattern> REGEXES = CacheBuilder.newBuilder()
+                .maximumSize(256)
+                .build(CacheLoader.from(LinearArithmetic::compile));
+
+        LinearArithmetic(boolean strict) {
+            super(strict);
+        }
+
+        private LinearArithmetic(boolean strict, MathContext context, int scale) {
+            super(strict, context, scale);
+        }
+
+        @Override
+        protected JexlArithmetic createWithOptions(boolean strict, MathContext context, int scale) {
+            return new LinearArithmetic(strict, context, scale);
+        }
+
+        @Override
+        public Boolean contains(Object container, Object value) {
+            if (!(container instanceof CharSequence regex) || value == null) {
+                return super.contains(container, value);
+            }
+            String input = value.toString();
+            if (input.length() > ValuePattern.MAX_VALUE_LENGTH) {
+                return false;
+            }
+            try {
+                return REGEXES.getUnchecked(regex.toString()).matcher(input).matches();
+            } catch (UncheckedExecutionException e) {
+                throw new ArithmeticException(e.getCause() == null ? "invalid regex" : e.getCause().getMessage());
+            }
+        }
+
+        private static com.google.re2j.Pattern compile(String regex) {
+            RegexShape shape = RegexShape.of(regex);
+            if (shape.unsupported() != null) {
+                throw new IllegalArgumentException("regex '" + regex + "' uses '" + shape.unsupportedText() + "', which has no linear-time form");
+            }
+            if (shape.size() > RegexShape.MAX_SIZE) {
+                throw new IllegalArgumentException("regex expands to about " + shape.size() + " steps; the limit is " + RegexShape.MAX_SIZE);
+            }
+            return com.google.re2j.Pattern.compile(regex);
+        }
+    }
 
     /** A construct the expression language refuses, found in the parsed tree. */
     public static final class Forbidden extends JexlException {

@@ -1,4 +1,4 @@
-package io.surrogate.engine.compile;
+package io.surrogate.engine.text;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -11,9 +11,12 @@ import java.util.Deque;
  *
  * <p>The scan is an estimate, not a parser: RE2/J still reports syntax errors itself.
  */
-record RegexShape(Unsupported unsupported, String unsupportedText, long size, String nestedRepetition) {
+public record RegexShape(Unsupported unsupported, String unsupportedText, long size, String nestedRepetition) {
     /** Constructs of java.util.regex that a linear-time engine cannot have. */
-    enum Unsupported { BACKREFERENCE, LOOKAROUND, POSSESSIVE, ATOMIC_GROUP }
+    public enum Unsupported { BACKREFERENCE, LOOKAROUND, POSSESSIVE, ATOMIC_GROUP }
+
+    /** Expanded size (about one step per literal, class or operator) above which a regex is refused. */
+    public static final long MAX_SIZE = 10_000;
 
     private static final class Group {
         final int start;
@@ -33,7 +36,7 @@ record RegexShape(Unsupported unsupported, String unsupportedText, long size, St
         }
     }
 
-    static RegexShape of(String regex) {
+    public static RegexShape of(String regex) {
         Deque<Group> groups = new ArrayDeque<>();
         groups.push(new Group(0));
         String nested = null;
