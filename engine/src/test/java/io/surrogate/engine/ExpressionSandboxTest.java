@@ -45,6 +45,16 @@ class ExpressionSandboxTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"V =~ 'a(?=b)b':E214", "V !~ '(a)\\1':E214", "V =~ '((a{1000}){1000}){1000}':E215", "V =~ '[a':E202"})
+    void aLiteralRegexTheLinearEngineCannotRunIsRefusedAtCompileTime(String expressionAndCode) {
+        String expression = expressionAndCode.substring(0, expressionAndCode.lastIndexOf(':'));
+        CompileResult result = TestRules.compile("rules.xml", rule(expression));
+        assertThat(result.diagnostics()).filteredOn(d -> d.severity() == io.surrogate.engine.diag.Severity.ERROR)
+                .extracting(d -> d.code() + "@" + d.position().line() + ":" + d.position().column())
+                .as("'%s':\n%s", expression, result.render()).containsExactly(expressionAndCode.substring(expressionAndCode.lastIndexOf(':') + 1) + "@7:50");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"${V.class}", "a ${V} b", "${V}"})
     void jexlTemplateSyntaxInATemplateIsRefusedNotLiteral(String text) {
         CompileResult result = TestRules.compile("rules.xml", TestRules.rules("""

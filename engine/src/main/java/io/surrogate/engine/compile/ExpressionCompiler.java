@@ -22,9 +22,11 @@ final class ExpressionCompiler {
     private static final String ALLOWED = "expressions may use variables, literals and operators (== != < > && || ! =~ =^ =$ + - * / %), nothing else";
 
     private final CompileContext cx;
+    private final RegexCompiler regexes;
 
     ExpressionCompiler(CompileContext cx) {
         this.cx = cx;
+        this.regexes = new RegexCompiler(cx);
     }
 
     SandboxedExpression compile(Located element, String source, Scope scope) {
@@ -48,6 +50,12 @@ final class ExpressionCompiler {
         JexlExpression parsed;
         try {
             parsed = ExpressionLanguage.parse(source);
+        } catch (ExpressionLanguage.BadRegex e) {
+            // the regex compiler reports why (E202, E214 or E215)
+            if (regexes.compile(e.regex(), false, at) != null) {
+                cx.diagnostics.error(DiagnosticCode.E202, at, "invalid regex '" + e.regex() + "' in the expression", null);
+            }
+            return null;
         } catch (ExpressionLanguage.Forbidden e) {
             cx.diagnostics.error(DiagnosticCode.E204, at, "forbidden in an expression: " + e.construct(),
                     e.construct().startsWith("a call") ? ALLOWED + "; the only functions are size(x) and empty(x)"

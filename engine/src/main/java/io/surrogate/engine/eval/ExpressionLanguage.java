@@ -21,11 +21,14 @@ import org.apache.commons.jexl3.internal.Scope;
 import org.apache.commons.jexl3.introspection.JexlPermissions;
 import org.apache.commons.jexl3.introspection.JexlSandbox;
 import org.apache.commons.jexl3.parser.ASTArrayAccess;
+import org.apache.commons.jexl3.parser.ASTERNode;
 import org.apache.commons.jexl3.parser.ASTFunctionNode;
 import org.apache.commons.jexl3.parser.ASTIdentifier;
 import org.apache.commons.jexl3.parser.ASTIdentifierAccess;
 import org.apache.commons.jexl3.parser.ASTJexlScript;
 import org.apache.commons.jexl3.parser.ASTMethodNode;
+import org.apache.commons.jexl3.parser.ASTNRNode;
+import org.apache.commons.jexl3.parser.ASTStringLiteral;
 import org.apache.commons.jexl3.parser.JexlNode;
 
 /**
@@ -38,7 +41,9 @@ import org.apache.commons.jexl3.parser.JexlNode;
  * <p>Function calls ({@code foo(U)}, {@code rt:getRuntime()}) and property or index access
  * have no feature switch: every parsed tree is walked and one of them is refused with
  * {@link Forbidden} (a strict engine would otherwise fail only at run time, and a match would
- * quietly read false). {@code size(x)} and {@code empty(x)} are operators, not functions.
+ * quietly read false). {@code size(x)} and {@code empty(x)} are operators, not functions. A
+ * literal regex after {@code =~} or {@code !~} that RE2/J cannot run is refused there too
+ * ({@link BadRegex}).
  */
 public final class ExpressionLanguage {
     /** Longer expressions are refused: an expression is a condition, not a program. */
@@ -115,6 +120,16 @@ public final class ExpressionLanguage {
             }
         }
 
+        /** Whether a regex written in an expression compiles here (and is then cached). */
+        static boolean accepts(String regex) {
+            try {
+                REGEXES.getUnchecked(regex);
+                return true;
+            } catch (UncheckedExecutionException e) {
+                return false;
+            }
+        }
+
         private static com.google.re2j.Pattern compile(String regex) {
             RegexShape shape = RegexShape.of(regex);
             if (shape.unsupported() != null) {
@@ -124,6 +139,20 @@ public final class ExpressionLanguage {
                 throw new IllegalArgumentException("regex expands to about " + shape.size() + " steps; the limit is " + RegexShape.MAX_SIZE);
             }
             return com.google.re2j.Pattern.compile(regex);
+        }
+    }
+
+    /** A literal regex after {@code =~} or {@code !~} that the linear-time engine refuses; the compiler says why. */
+    public static final class BadRegex extends JexlException {
+        private final String regex;
+
+        BadRegex(JexlNode node, String regex) {
+            super(node, "invalid regex '" + regex + "'");
+            this.regex = regex;
+        }
+
+        public String regex() {
+            return regex;
         }
     }
 
@@ -158,6 +187,10 @@ public final class ExpressionLanguage {
                 String refused = refused(node);
                 if (refused != null) {
                     throw new Forbidden(node, refused);
+                }
+                if ((node instanceof ASTERNode || node instanceof ASTNRNode) && node.jjtGetNumChildren() == 2
+                        && node.jjtGetChild(1) instanceof ASTStringLiteral literal && !LinearArithmetic.accepts(literal.getLiteral())) {
+                    throw new BadRegex(node, literal.getLiteral());
                 }
                 for (int i = node.jjtGetNumChildren() - 1; i >= 0; i--) {
                     pending.push(node.jjtGetChild(i));
