@@ -99,6 +99,7 @@ class ExpressionSandboxTest {
             {"ab", "a(?=b)b", "[]"},
             {"ab", "[", "[]"},
             {"x".repeat(9000), "x*", "[no]"},
+            {"a", "(".repeat(5000) + "a" + ")".repeat(5000), "[]"},
         };
         for (String[] c : cases) {
             String body = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {

@@ -112,6 +112,10 @@ class InlineDiagnosticsTest {
                                     <edgeservices:respond status="200">ok</edgeservices:respond>
                                   </match:uri.path>
                                 """))),
+                new Case("a regex of 2,000 nested groups", DiagnosticCode.E215, "5:19",
+                        v -> TestRules.compile("rules.xml", TestRules.rules("  <match:uri.path value=\"" + "(".repeat(2_000) + "a"
+                                + ")".repeat(2_000) + "\" regex=\"true\">\n    <edgeservices:respond status=\"200\">ok</edgeservices:respond>\n"
+                                + "  </match:uri.path>\n"))),
                 new Case("a wildcard with many stars", DiagnosticCode.W005, "5:43",
                         v -> TestRules.compile("rules.xml", TestRules.rules("""
                                   <match:request.header name="User-Agent" value="*a*b*c*d*e*f*g*h*i*" wildcard="true">

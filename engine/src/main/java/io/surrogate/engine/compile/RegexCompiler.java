@@ -37,6 +37,11 @@ final class RegexCompiler {
                     + " steps; the limit is " + MAX_SIZE, "counted repetitions multiply: (a{100}){100} is 10000 steps; use + or * or smaller counts");
             return null;
         }
+        if (shape.depth() > RegexShape.MAX_DEPTH) {
+            cx.diagnostics.error(DiagnosticCode.E215, at, "regex '" + abbreviate(regex) + "' nests groups " + shape.depth()
+                    + " deep; the limit is " + RegexShape.MAX_DEPTH, "write it with fewer nested groups");
+            return null;
+        }
         Pattern compiled;
         try {
             compiled = Pattern.compile(regex, ignoreCase ? Pattern.CASE_INSENSITIVE : 0);

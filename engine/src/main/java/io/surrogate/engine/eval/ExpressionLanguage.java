@@ -138,6 +138,9 @@ public final class ExpressionLanguage {
             if (shape.size() > RegexShape.MAX_SIZE) {
                 throw new IllegalArgumentException("regex expands to about " + shape.size() + " steps; the limit is " + RegexShape.MAX_SIZE);
             }
+            if (shape.depth() > RegexShape.MAX_DEPTH) {
+                throw new IllegalArgumentException("regex nests groups " + shape.depth() + " deep; the limit is " + RegexShape.MAX_DEPTH);
+            }
             return com.google.re2j.Pattern.compile(regex);
         }
     }

@@ -7,16 +7,19 @@ import java.util.Deque;
  * What a scan of a regex's text finds before RE2/J compiles it: the first construct RE2/J
  * lacks (backreferences, lookaround, possessive quantifiers, atomic groups), an estimate of
  * its size once counted repetitions are expanded ({@code (a{100}){100}} is 10,000 steps, and
- * RE2/J itself sets no limit), and the first repetition nested in another.
+ * RE2/J itself sets no limit), how deep its groups nest (RE2/J compiles them recursively), and
+ * the first repetition nested in another.
  *
  * <p>The scan is an estimate, not a parser: RE2/J still reports syntax errors itself.
  */
-public record RegexShape(Unsupported unsupported, String unsupportedText, long size, String nestedRepetition) {
+public record RegexShape(Unsupported unsupported, String unsupportedText, long size, int depth, String nestedRepetition) {
     /** Constructs of java.util.regex that a linear-time engine cannot have. */
     public enum Unsupported { BACKREFERENCE, LOOKAROUND, POSSESSIVE, ATOMIC_GROUP }
 
     /** Expanded size (about one step per literal, class or operator) above which a regex is refused. */
     public static final long MAX_SIZE = 10_000;
+    /** Groups nested deeper than this are refused: RE2/J compiles them recursively, and 50,000 overflowed its stack. */
+    public static final int MAX_DEPTH = 100;
 
     private static final class Group {
         final int start;
@@ -40,6 +43,7 @@ public record RegexShape(Unsupported unsupported, String unsupportedText, long s
         Deque<Group> groups = new ArrayDeque<>();
         groups.push(new Group(0));
         String nested = null;
+        int depth = 0;
         int n = regex.length();
         int i = 0;
         while (i < n) {
@@ -79,6 +83,7 @@ public record RegexShape(Unsupported unsupported, String unsupportedText, long s
                     continue;
                 }
                 groups.push(new Group(i));
+                depth = Math.max(depth, groups.size() - 1);
                 i = groupBodyStart(regex, i);
             } else if (c == ')' && groups.size() > 1) {
                 Group done = groups.pop();
@@ -110,11 +115,11 @@ public record RegexShape(Unsupported unsupported, String unsupportedText, long s
         while (!groups.isEmpty()) {
             size = saturate(size + groups.pop().size);
         }
-        return new RegexShape(null, null, size, nested);
+        return new RegexShape(null, null, size, depth, nested);
     }
 
     private static RegexShape unsupported(Unsupported kind, String regex, int at, int length) {
-        return new RegexShape(kind, regex.substring(at, Math.min(regex.length(), at + length)), 0, null);
+        return new RegexShape(kind, regex.substring(at, Math.min(regex.length(), at + length)), 0, 0, null);
     }
 
     /** Where the repeated item before a quantifier at {@code q} starts, for the warning's text. */

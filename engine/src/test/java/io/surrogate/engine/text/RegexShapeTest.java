@@ -32,4 +32,11 @@ class RegexShapeTest {
         assertThat(RegexShape.of("(ab)*c+(d|e)?").nestedRepetition()).isNull();
         assertThat(RegexShape.of("^(desktop|android|ios)$").nestedRepetition()).isNull();
     }
+
+    @Test
+    void measuresHowDeepGroupsNest() {
+        assertThat(RegexShape.of("a(b(c)d)(e)").depth()).isEqualTo(2);
+        assertThat(RegexShape.of("\\((a)[(]").depth()).isEqualTo(1);
+        assertThat(RegexShape.of("(".repeat(50_000) + "a" + ")".repeat(50_000)).depth()).isEqualTo(50_000);
+    }
 }
