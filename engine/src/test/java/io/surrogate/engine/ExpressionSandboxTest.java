@@ -54,6 +54,27 @@ class ExpressionSandboxTest {
                 .as("'%s':\n%s", expression, result.render()).containsExactly(expressionAndCode.substring(expressionAndCode.lastIndexOf(':') + 1) + "@7:50");
     }
 
+    /** 511 nested parentheses (1,023 characters) overflowed JEXL's recursive parser on a 1 MB stack. */
+    @ParameterizedTest
+    @ValueSource(ints = {65, 300, 511})
+    void deeplyNestedExpressionsAreE203NotAStackOverflow(int depth) throws Exception {
+        String expression = "(".repeat(depth) + "V" + ")".repeat(depth);
+        CompileResult[] result = new CompileResult[1];
+        Thread small = new Thread(null, () -> result[0] = TestRules.compile("rules.xml", rule(expression)), "small-stack", 512 * 1024);
+        small.start();
+        small.join();
+        assertThat(result[0]).as("the compile on a 512 KB stack threw").isNotNull();
+        assertThat(result[0].diagnostics()).filteredOn(d -> d.severity() == io.surrogate.engine.diag.Severity.ERROR)
+                .extracting(d -> d.code()).as(result[0].render()).containsExactly(DiagnosticCode.E203);
+    }
+
+    @Test
+    void nestingUpToTheBoundCompiles() {
+        String expression = "(".repeat(20) + "V" + ")".repeat(20) + " == 'a'";
+        CompileResult result = TestRules.compile("rules.xml", rule(expression));
+        assertThat(result).as(result.render()).isInstanceOf(CompileResult.Success.class);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"${V.class}", "a ${V} b", "${V}"})
     void jexlTemplateSyntaxInATemplateIsRefusedNotLiteral(String text) {

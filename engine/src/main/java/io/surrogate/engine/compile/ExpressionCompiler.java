@@ -50,6 +50,10 @@ final class ExpressionCompiler {
         JexlExpression parsed;
         try {
             parsed = ExpressionLanguage.parse(source);
+        } catch (ExpressionLanguage.TooDeep e) {
+            cx.diagnostics.error(DiagnosticCode.E203, at, "invalid expression: " + e.getMessage(),
+                    "an expression is a condition; split it over nested matches or extracts");
+            return null;
         } catch (ExpressionLanguage.BadRegex e) {
             // the regex compiler reports why (E202, E214 or E215)
             if (regexes.compile(e.regex(), false, at) != null) {

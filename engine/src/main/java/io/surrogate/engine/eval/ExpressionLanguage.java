@@ -48,6 +48,11 @@ import org.apache.commons.jexl3.parser.JexlNode;
 public final class ExpressionLanguage {
     /** Longer expressions are refused: an expression is a condition, not a program. */
     public static final int MAX_LENGTH = 1024;
+    /**
+     * Expressions nested deeper than this (parentheses, or the parsed tree) are refused: JEXL
+     * parses and evaluates recursively, and 511 nested parentheses overflowed a 1 MB stack.
+     */
+    public static final int MAX_DEPTH = 64;
 
     private static final JexlFeatures FEATURES = new JexlFeatures()
             .methodCall(false)
@@ -159,6 +164,13 @@ public final class ExpressionLanguage {
         }
     }
 
+    /** An expression nested deeper than {@link #MAX_DEPTH}. */
+    public static final class TooDeep extends RuntimeException {
+        TooDeep(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** A construct the expression language refuses, found in the parsed tree. */
     public static final class Forbidden extends JexlException {
         private final String construct;
@@ -182,11 +194,26 @@ public final class ExpressionLanguage {
 
         @Override
         protected ASTJexlScript parse(JexlInfo info, JexlFeatures features, String source, Scope scope) {
-            ASTJexlScript script = super.parse(info, features, source, scope);
+            int parentheses = parenthesisDepth(source);
+            if (parentheses > MAX_DEPTH) {
+                throw new TooDeep("parentheses nest " + parentheses + " deep; the limit is " + MAX_DEPTH);
+            }
+            ASTJexlScript script;
+            try {
+                script = super.parse(info, features, source, scope);
+            } catch (StackOverflowError e) {
+                throw new TooDeep("the expression nests too deep to parse; the limit is " + MAX_DEPTH);
+            }
             Deque<JexlNode> pending = new ArrayDeque<>();
+            Deque<Integer> depths = new ArrayDeque<>();
             pending.push(script);
+            depths.push(1);
             while (!pending.isEmpty()) {
                 JexlNode node = pending.pop();
+                int depth = depths.pop();
+                if (depth > MAX_DEPTH) {
+                    throw new TooDeep("the expression nests more than " + MAX_DEPTH + " deep");
+                }
                 String refused = refused(node);
                 if (refused != null) {
                     throw new Forbidden(node, refused);
@@ -197,9 +224,34 @@ public final class ExpressionLanguage {
                 }
                 for (int i = node.jjtGetNumChildren() - 1; i >= 0; i--) {
                     pending.push(node.jjtGetChild(i));
+                    depths.push(depth + 1);
                 }
             }
             return script;
+        }
+
+        /** The deepest nesting of parentheses outside string literals. */
+        private static int parenthesisDepth(String source) {
+            int depth = 0;
+            int max = 0;
+            char quote = 0;
+            for (int i = 0; i < source.length(); i++) {
+                char c = source.charAt(i);
+                if (quote != 0) {
+                    if (c == '\\') {
+                        i++;
+                    } else if (c == quote) {
+                        quote = 0;
+                    }
+                } else if (c == '\'' || c == '"' || c == '`') {
+                    quote = c;
+                } else if (c == '(') {
+                    max = Math.max(max, ++depth);
+                } else if (c == ')') {
+                    depth--;
+                }
+            }
+            return max;
         }
 
         private static String refused(JexlNode node) {
