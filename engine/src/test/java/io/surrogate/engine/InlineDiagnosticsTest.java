@@ -81,6 +81,8 @@ class InlineDiagnosticsTest {
                 new Case("a file over the reader's bound", DiagnosticCode.E102, "1:1",
                         v -> new RuleCompiler(new ThrowawayKeys(), new RuleDocumentReader(RulesSchema.get(), 64))
                                 .compile("rules.xml", subscribeWith("tokens", "").getBytes(StandardCharsets.UTF_8))),
+                new Case("3,000 nested matches", DiagnosticCode.E110, "68:1",
+                        v -> TestRules.compile("rules.xml", NestingDepthTest.nested(3000))),
                 new Case("a file that does not exist", DiagnosticCode.E109, "1:1",
                         v -> new RuleCompiler(new ThrowawayKeys()).compilePaths(List.of(keys.resolve("missing.xml")))),
                 new Case("a key name that looks like a secret", DiagnosticCode.W001, "9:14",
@@ -97,6 +99,28 @@ class InlineDiagnosticsTest {
                 new Case("a match with an empty body", DiagnosticCode.W004, "5:3",
                         v -> TestRules.compile("rules.xml", TestRules.rules("""
                                   <match:uri.component value="x"/>
+                                """))),
+                new Case("a regex with a repetition in a repetition", DiagnosticCode.W005, "5:40",
+                        v -> TestRules.compile("rules.xml", TestRules.rules("""
+                                  <match:request.header name="X-Probe" value="(.*a){8}" regex="true">
+                                    <edgeservices:respond status="200">ok</edgeservices:respond>
+                                  </match:request.header>
+                                """))),
+                new Case("a regex that expands to thousands of steps", DiagnosticCode.W005, "5:19",
+                        v -> TestRules.compile("rules.xml", TestRules.rules("""
+                                  <match:uri.path value="/[a-z]{600}[0-9]{600}" regex="true">
+                                    <edgeservices:respond status="200">ok</edgeservices:respond>
+                                  </match:uri.path>
+                                """))),
+                new Case("a regex of 2,000 nested groups", DiagnosticCode.E215, "5:19",
+                        v -> TestRules.compile("rules.xml", TestRules.rules("  <match:uri.path value=\"" + "(".repeat(2_000) + "a"
+                                + ")".repeat(2_000) + "\" regex=\"true\">\n    <edgeservices:respond status=\"200\">ok</edgeservices:respond>\n"
+                                + "  </match:uri.path>\n"))),
+                new Case("a wildcard with many stars", DiagnosticCode.W005, "5:43",
+                        v -> TestRules.compile("rules.xml", TestRules.rules("""
+                                  <match:request.header name="User-Agent" value="*a*b*c*d*e*f*g*h*i*" wildcard="true">
+                                    <edgeservices:respond status="200">ok</edgeservices:respond>
+                                  </match:request.header>
                                 """))));
     }
 

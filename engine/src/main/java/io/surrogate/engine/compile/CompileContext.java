@@ -82,7 +82,8 @@ final class CompileContext {
 
     /**
      * Parses {@code $(NAME)} references in a text. Each must name a variable in scope. A
-     * {@code $} not followed by {@code (} is literal.
+     * {@code $} not followed by {@code (} is literal, except {@code $&#123;}: JEXL's and the shell's
+     * template syntax, which would otherwise pass silently as text ({@code E207}).
      */
     Template template(String text, Scope scope, SourcePosition at) {
         if (text == null) {
@@ -119,6 +120,14 @@ final class CompileContext {
                     }
                 }
                 i = close + 1;
+            } else if (c == '$' && i + 1 < text.length() && text.charAt(i + 1) == '{') {
+                int close = text.indexOf('}', i + 2);
+                String written = close < 0 ? text.substring(i) : text.substring(i, close + 1);
+                diagnostics.error(DiagnosticCode.E207, source == null ? at : source.find(at, written),
+                        "'" + written + "' is not a variable reference; templates write $(NAME), without properties or expressions",
+                        "write $(NAME); to compute a value, extract it first with <variable:extract from=\"expression\" .../>");
+                failed = true;
+                i = close < 0 ? text.length() : close + 1;
             } else {
                 literal.append(c);
                 i++;

@@ -18,6 +18,7 @@ public enum DiagnosticCode {
     E107("element or text not allowed here"),
     E108("wrong root element"),
     E109("rule file unreadable"),
+    E110("nesting too deep"),
 
     E201("unknown variable"),
     E202("invalid regular expression"),
@@ -32,6 +33,8 @@ public enum DiagnosticCode {
     E211("value out of range"),
     E212("missing or superfluous key"),
     E213("variable in a pattern"),
+    E214("regex construct not supported"),
+    E215("regex too large"),
 
     E301("key not in keyring"),
     E302("key of the wrong type"),
@@ -41,7 +44,8 @@ public enum DiagnosticCode {
     W001("key name looks like a secret"),
     W002("keys not checked"),
     W003("variable never used"),
-    W004("match with an empty body");
+    W004("match with an empty body"),
+    W005("costly pattern");
 
     private final String title;
 
@@ -63,6 +67,7 @@ public enum DiagnosticCode {
             case UNREADABLE -> E109;
             case TOO_LARGE -> E102;
             case MALFORMED -> E100;
+            case TOO_DEEP -> E110;
             case DOCTYPE -> E101;
             case WRONG_ROOT -> E108;
             case UNKNOWN_ELEMENT -> E103;

@@ -44,11 +44,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code origin}. A line {@code <!-- check: ... -->} in a section changes how it is run:
  * {@code no-keyring} (validate without --keys), {@code keyring-extra NAME} (the keyring also
  * holds a file NAME that is not a keyset), {@code pad-to N} (the file is padded with spaces to
- * N bytes), {@code unreadable} (the file cannot be read).
+ * N bytes), {@code unreadable} (the file cannot be read), {@code repeat-marked N} (each line that
+ * ends in {@code <!-- this line N times -->} is written N times, without the comment).
  */
 class DiagnosticsCatalogTest {
     private static final Pattern SECTION = Pattern.compile("([EW]\\d{3}) — (.+)");
     private static final Pattern CHECK = Pattern.compile("<!-- check: (.+?) -->");
+    private static final Pattern REPEAT_MARK = Pattern.compile("<!-- this line [0-9,]+ times -->$");
 
     private static Map<String, Markdown.Section> sections;
 
@@ -101,6 +103,13 @@ class DiagnosticsCatalogTest {
         }
         KeySource keySource = check.equals("no-keyring") ? new ThrowawayKeys() : Keyring.open(keys);
         Path file = dir.resolve("wrong.xml");
+        if (check.startsWith("repeat-marked ")) {
+            int times = Integer.parseInt(check.substring("repeat-marked ".length()));
+            xml = xml.lines().map(line -> {
+                Matcher marked = REPEAT_MARK.matcher(line);
+                return marked.find() ? (line.substring(0, marked.start()) + "\n").repeat(times) : line + "\n";
+            }).collect(Collectors.joining());
+        }
         byte[] content = xml.getBytes(StandardCharsets.UTF_8);
         if (check.startsWith("pad-to ")) {
             int size = Integer.parseInt(check.substring("pad-to ".length()));

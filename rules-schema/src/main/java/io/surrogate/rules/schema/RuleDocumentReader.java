@@ -45,6 +45,12 @@ import org.xml.sax.helpers.XMLFilterImpl;
 public final class RuleDocumentReader {
     /** Rule files larger than this are refused unread. */
     public static final int DEFAULT_MAX_BYTES = 1 << 20;
+    /**
+     * Elements nested deeper than this (the {@code <rules>} root is depth 1) stop the reading
+     * with {@link Kind#TOO_DEEP}: the compiler, the printer and evaluation walk bodies
+     * recursively, and 3,000 nested matches overflowed the stack.
+     */
+    public static final int MAX_DEPTH = 64;
 
     private final RulesSchema language;
     private final int maxBytes;
@@ -112,6 +118,11 @@ public final class RuleDocumentReader {
             input.setSystemId(name);
             bound = unmarshaller.unmarshal(new SAXSource(tracker, input));
         } catch (UnmarshalException e) {
+            if (tracker.tooDeepAt != null) {
+                problems.add(new SchemaProblem(Kind.TOO_DEEP, tracker.tooDeepAt, "elements are nested more than " + MAX_DEPTH
+                        + " deep", "a body rarely needs more than a few levels: combine conditions with <match:all>, or split the rules"));
+                return new ReadResult(source, Optional.empty(), sorted(problems));
+            }
             Throwable cause = e.getLinkedException() != null ? e.getLinkedException() : e.getCause();
             if (cause instanceof SAXParseException spe) {
                 SchemaProblem problem = malformed(spe, source);
@@ -133,9 +144,13 @@ public final class RuleDocumentReader {
             problems.add(new SchemaProblem(Kind.WRONG_ROOT, source.position(1, 1),
                     "the root element must be <rules xmlns=\"urn:surrogate:rules:1\">", null));
         }
+        return new ReadResult(source, rules, sorted(problems));
+    }
+
+    private static List<SchemaProblem> sorted(List<SchemaProblem> problems) {
         problems.sort(java.util.Comparator.comparingInt((SchemaProblem p) -> p.position().line())
                 .thenComparingInt(p -> p.position().column()));
-        return new ReadResult(source, rules, problems);
+        return problems;
     }
 
     private static ReadResult failure(SourceText source, Kind kind, int line, int column, String message, String help) {
@@ -358,6 +373,8 @@ public final class RuleDocumentReader {
         private Locator locator;
         /** The most recent facet message, merged into the attribute/element message that follows it. */
         String pendingFacet;
+        /** The first element deeper than {@link #MAX_DEPTH}, where reading stopped; null while within it. */
+        SourcePosition tooDeepAt;
 
         PositionTracker(XMLReader parent, SourceText source) {
             super(parent);
@@ -380,6 +397,11 @@ public final class RuleDocumentReader {
         @Override
         public void startElement(String uri, String localName, String qName, Attributes atts) throws SAXException {
             open.push(locator == null ? SourcePosition.UNKNOWN : source.tagStart(locator.getLineNumber(), locator.getColumnNumber()));
+            if (open.size() > MAX_DEPTH) {
+                // stop before anything downstream nests this deep
+                tooDeepAt = open.peek();
+                throw new SAXException("elements nested more than " + MAX_DEPTH + " deep");
+            }
             super.startElement(uri, localName, qName, atts);
         }
 

@@ -15,6 +15,8 @@ public record SchemaProblem(Kind kind, SourcePosition position, String message, 
         TOO_LARGE,
         /** not well-formed XML */
         MALFORMED,
+        /** elements nested deeper than the reader's bound */
+        TOO_DEEP,
         /** a DOCTYPE (and with it any entity) is refused */
         DOCTYPE,
         /** the root is not {@code <rules>} in {@code urn:surrogate:rules:1} */

@@ -1,0 +1,121 @@
+package io.surrogate.engine.compile;
+
+import io.surrogate.engine.NonceSource;
+import io.surrogate.engine.SubscriptionSettings;
+import io.surrogate.engine.SubscriptionType;
+import io.surrogate.engine.Transport;
+import io.surrogate.engine.action.HandleSubscription;
+import io.surrogate.engine.diag.DiagnosticCode;
+import io.surrogate.engine.eval.Template;
+import io.surrogate.engine.token.KeyPurpose;
+import io.surrogate.engine.token.NamedKey;
+import io.surrogate.rules.model.HandleSubscriptionElement;
+import io.surrogate.rules.model.SourcePosition;
+import io.surrogate.rules.model.TokenElement;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The compiler step of {@code action:handle-subscription}: the token (key, nonce source,
+ * lifetime), the user, event id and customer templates, the origin and its key, and the
+ * subscription's settings, each checked against its range.
+ */
+final class HandleSubscriptionCompiler {
+    private final CompileContext cx;
+    private final AttributeValues values;
+
+    HandleSubscriptionCompiler(CompileContext cx, AttributeValues values) {
+        this.cx = cx;
+        this.values = values;
+    }
+
+    HandleSubscription handleSubscription(HandleSubscriptionElement h, Scope scope) {
+        boolean ok = true;
+        TokenElement token = h.token();
+        NamedKey tokenKey = null;
+        NonceSource nonce = SubscriptionSettings.DEFAULT_NONCE_SOURCE;
+        Duration lifetime = SubscriptionSettings.DEFAULT_TOKEN_LIFETIME;
+        if (token == null || token.key() == null) {
+            if (token != null) {
+                cx.diagnostics.error(DiagnosticCode.E106, token.position(), "<token> needs a <key>");
+            } else {
+                cx.diagnostics.error(DiagnosticCode.E106, h.position(), "'" + h.elementName() + "' needs a <token> with a <key>");
+            }
+            ok = false;
+        } else {
+            tokenKey = cx.key(token.key().value().trim(), KeyPurpose.TOKEN, token.key().position(), "the token key").orElse(null);
+            ok &= tokenKey != null;
+            nonce = values.choice(token.nonceSource(), nonce, NonceSource::byName, "nonce source", "PORT, CONNECTION, RANDOM");
+            ok &= nonce != null;
+            if (token.lifetime() != null) {
+                Duration d = values.duration(token.lifetime(), Duration.ofSeconds(1), Duration.ofDays(7), DiagnosticCode.E304);
+                ok &= d != null;
+                lifetime = d == null ? lifetime : d;
+            }
+        }
+        Template user = h.user() == null ? Template.constant("") : cx.template(h.user().value().strip(), scope, h.user().position());
+        Template eventId = null;
+        if (h.eventId() == null) {
+            cx.diagnostics.error(DiagnosticCode.E106, h.position(), "'" + h.elementName() + "' needs an <event-id>");
+            ok = false;
+        } else {
+            eventId = cx.template(h.eventId().value().strip(), scope, h.eventId().position());
+        }
+        Template customer = h.customerCode() == null ? Template.constant(HandleSubscription.DEFAULT_CUSTOMER)
+                : cx.template(h.customerCode().value().strip(), scope, h.customerCode().position());
+        Optional<String> origin = Optional.empty();
+        Duration originTimeout = SubscriptionSettings.DEFAULT_ORIGIN_TIMEOUT;
+        if (h.origin() != null) {
+            String url = h.origin().url().trim();
+            if (!url.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+                cx.diagnostics.error(DiagnosticCode.E105, h.origin().position(), "invalid origin URL '" + url + "'",
+                        "expected an http:// or https:// URL without query: http://127.0.0.1:8081");
+                ok = false;
+            } else {
+                origin = Optional.of(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            }
+            if (h.origin().timeout() != null) {
+                Duration d = values.durationAttr(h.origin(), "timeout", h.origin().timeout(), Duration.ofMillis(100), Duration.ofSeconds(60));
+                ok &= d != null;
+                originTimeout = d == null ? originTimeout : d;
+            }
+        }
+        String originKeyName = h.originKey() == null ? SubscriptionSettings.DEFAULT_ORIGIN_KEY : h.originKey().value().trim();
+        SourcePosition originKeyAt = h.originKey() == null ? h.position() : h.originKey().position();
+        NamedKey originKey = cx.key(originKeyName, KeyPurpose.HMAC, originKeyAt,
+                h.originKey() == null ? "signing requests to the origin; <origin-key> defaults to 'origin'" : "signing requests to the origin").orElse(null);
+        ok &= originKey != null;
+        SubscriptionType type = values.choice(h.subscriptionType(), SubscriptionSettings.DEFAULT_TYPE, SubscriptionType::byLabel,
+                "subscription type", "one-shot, repeatable, stream");
+        Transport transport = values.choice(h.transport(), SubscriptionSettings.DEFAULT_TRANSPORT, Transport::byLabel,
+                "transport", "auto, sse, long-poll, stream");
+        ok &= type != null && transport != null;
+        Duration heartbeat = SubscriptionSettings.DEFAULT_HEARTBEAT;
+        if (h.heartbeat() != null) {
+            Duration d = values.duration(h.heartbeat(), Duration.ofSeconds(1), Duration.ofHours(1), DiagnosticCode.E211);
+            ok &= d != null;
+            heartbeat = d == null ? heartbeat : d;
+        }
+        Duration retry = SubscriptionSettings.DEFAULT_RETRY;
+        if (h.retry() != null) {
+            Duration d = values.duration(h.retry(), Duration.ZERO, Duration.ofHours(1), DiagnosticCode.E211);
+            ok &= d != null;
+            retry = d == null ? retry : d;
+        }
+        int replay = SubscriptionSettings.DEFAULT_REPLAY_BUFFER;
+        if (h.replayBuffer() != null) {
+            Integer n = values.integer(h.replayBuffer(), null, h.replayBuffer().value().trim(), 0, 10_000);
+            ok &= n != null;
+            replay = n == null ? replay : n;
+        }
+        boolean forwardBody = false;
+        if (h.forwardRejectionBody() != null) {
+            forwardBody = values.bool(h.forwardRejectionBody(), null, h.forwardRejectionBody().value().trim(), false);
+        }
+        if (!ok || eventId == null) {
+            return null;
+        }
+        return new HandleSubscription(user, eventId, customer, new SubscriptionSettings(tokenKey, nonce, lifetime,
+                originKey, origin, originTimeout, type, transport, heartbeat, retry, replay, forwardBody), h.position());
+    }
+}
