@@ -2,7 +2,7 @@
 # Nchan (Debian's nginx + libnginx-mod-nchan) as a peer for load tests; see README.md here.
 #
 #   benchmarks/nchan/nchan.sh install                                  # apt-get nginx libnginx-mod-nchan if absent
-#   benchmarks/nchan/nchan.sh start [--workers K] [--port P] [--dir DIR]
+#   benchmarks/nchan/nchan.sh start [--workers K] [--port P] [--dir DIR]    # K: max(2, cores), as the edge's IO threads
 #       -> nchan: http://127.0.0.1:P pids MASTER W1 ... dir DIR
 #   benchmarks/nchan/nchan.sh pids DIR                                 # MASTER W1 ...
 #   benchmarks/nchan/nchan.sh mem DIR                                  # summed VmRSS and Pss of those pids
@@ -107,7 +107,8 @@ cmd_mem() {
 }
 
 cmd_start() {
-  local workers=1 port=8090 dir=""
+  # by default as many workers as a Surrogate edge has IO threads, max(2, cores): the same parallelism
+  local workers=$(( $(nproc) > 2 ? $(nproc) : 2 )) port=8090 dir=""
   while (($#)); do
     case "$1" in
       --workers) workers="${2:?}"; shift 2 ;;

@@ -92,7 +92,8 @@ final class DryRunCommand implements Callable<Integer> {
     @Option(names = "--edge-id", paramLabel = "ID", defaultValue = "edge-1", description = "This edge's id, put in tokens (default: ${DEFAULT-VALUE}).")
     String edgeId;
 
-    @Option(names = "--edge-address", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080", description = "This edge's address, put in tokens (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--edge-address", paramLabel = "HOST:PORT", defaultValue = ServeCommand.DEFAULT_ORIGIN_LISTEN,
+            description = "This edge's origin-side address, put in tokens: what serve's tokens name by default (default: ${DEFAULT-VALUE}).")
     String edgeAddress;
 
     @Option(names = "--now", paramLabel = "INSTANT", description = "The time to evaluate at, ISO-8601 (default: now).")
@@ -133,11 +134,9 @@ final class DryRunCommand implements Callable<Integer> {
                 err.println("error: no such file or directory: " + p);
                 return SurrogateCommand.EXIT_USAGE;
             }
-            if (Files.isDirectory(p) && RuleCompiler.expand(List.of(p)).isEmpty()) {
-                // an empty rule set would quietly decide nothing; say where the rule sets are
-                List<String> sets = RuleSetLoader.ruleSets(p).stream().map(set -> set.get(0).getParent().toString()).distinct().toList();
-                err.println("error: no *.xml rule files in " + p + (sets.isEmpty() ? ""
-                        : "; dry-run runs one rule set, and it holds " + sets.size() + ": " + String.join(", ", sets)));
+            String notOne = RuleSetLoader.notOneRuleSet(p, "dry-run");
+            if (notOne != null) {
+                err.println("error: " + notOne);
                 return SurrogateCommand.EXIT_USAGE;
             }
         }

@@ -1,5 +1,6 @@
 package io.surrogate.cli;
 
+import io.surrogate.engine.RuleCompiler;
 import io.surrogate.engine.token.KeySource;
 import io.surrogate.engine.token.Keyring;
 import io.surrogate.engine.token.ThrowawayKeys;
@@ -17,6 +18,21 @@ final class RuleSetLoader {
     /** The keyring of --keys, or throwaway keys when none is given. */
     static KeySource keys(Path keysDir) throws IOException {
         return keysDir == null ? new ThrowawayKeys() : Keyring.open(keysDir);
+    }
+
+    /**
+     * Why {@code path} cannot be the one rule set a command runs, or null when it can: a
+     * directory without *.xml files would quietly decide nothing (every request 404), so the
+     * message says where the rule sets are, for a directory of rule-set directories such as
+     * sample-rules. {@code command} names the command in the message.
+     */
+    static String notOneRuleSet(Path path, String command) throws IOException {
+        if (!Files.isDirectory(path) || !RuleCompiler.expand(List.of(path)).isEmpty()) {
+            return null;
+        }
+        List<String> sets = ruleSets(path).stream().map(set -> set.get(0).getParent().toString()).distinct().toList();
+        return "no *.xml rule files in " + path + (sets.isEmpty() ? ""
+                : "; " + command + " runs one rule set, and it holds " + sets.size() + ": " + String.join(", ", sets));
     }
 
     /**

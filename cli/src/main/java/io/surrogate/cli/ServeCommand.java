@@ -28,10 +28,13 @@ import picocli.CommandLine.Spec;
                 "  surrogate keys generate origin --type hmac --keys keys",
                 "  surrogate serve --rules sample-rules/mail --origin http://127.0.0.1:8000 --keys keys"})
 final class ServeCommand implements Callable<Integer> {
+    /** Where {@code serve} listens for origins by default: the address its tokens name unless --advertise says otherwise. */
+    static final String DEFAULT_ORIGIN_LISTEN = "127.0.0.1:9090";
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--rules", required = true, paramLabel = "PATH", description = "A rule file or a directory of them (one rule set).")
+    @Option(names = "--rules", required = true, paramLabel = "PATH", description = "A rule file or a directory of them (one rule set; a directory of rule-set directories is refused).")
     Path rules;
 
     @Option(names = "--origin", paramLabel = "URL", description = "The origin, http://HOST:PORT, for rules without an <origin>.")
@@ -44,7 +47,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "The client-side listener (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--origin-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9090",
+    @Option(names = "--origin-listen", paramLabel = "HOST:PORT", defaultValue = DEFAULT_ORIGIN_LISTEN,
             description = "The origin-side listener: /deliver-event, /metrics, /healthz, /readyz, /admin/reload (default: ${DEFAULT-VALUE}).")
     String originListen;
 
@@ -95,6 +98,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (!Files.exists(rules)) {
             return usage("--rules: no such file or directory: " + rules);
+        }
+        String notOne = RuleSetLoader.notOneRuleSet(rules, "serve");
+        if (notOne != null) {
+            return usage("--rules: " + notOne);
         }
         ServerConfig config;
         try {

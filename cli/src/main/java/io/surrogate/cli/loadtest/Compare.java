@@ -32,14 +32,14 @@ public final class Compare {
                     + (o.has("channel") ? " (" + o.get("channel").getAsString() + " channel)" : "");
             runs.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(o.get("target").getAsString(), o);
         }
-        System.out.printf(Locale.ROOT, "%-52s %-26s %12s %12s %8s%n", "run", "figure", "surrogate", "nchan", "ratio");
+        System.out.printf(Locale.ROOT, "%-52s %-30s %12s %12s %8s%n", "run", "figure", "surrogate", "nchan", "ratio");
         for (var e : runs.entrySet()) {
             JsonObject s = e.getValue().get("surrogate");
             JsonObject n = e.getValue().get("nchan");
             for (String[] f : figures(s != null ? s : n)) {
                 Double a = value(s, f[1]);
                 Double b = value(n, f[1]);
-                System.out.printf(Locale.ROOT, "%-52s %-26s %12s %12s %8s%n", e.getKey(), f[0], show(a), show(b),
+                System.out.printf(Locale.ROOT, "%-52s %-30s %12s %12s %8s%n", e.getKey(), f[0], show(a), show(b),
                         a != null && b != null && b != 0 ? String.format(Locale.ROOT, "%.2f", a / b) : "-");
             }
         }
@@ -63,8 +63,14 @@ public final class Compare {
                 }
             }
             case "fanout", "unicast", "soak" -> {
+                if (o.has("lastReceiptMs")) {
+                    // fanout: what a round costs (runs before this field was written compare on the receipts only)
+                    f.add(new String[] {"all received, median round ms", "lastReceiptMs.median"});
+                    f.add(new String[] {"all received, slowest ms", "lastReceiptMs.max"});
+                }
+                String what = o.get("scenario").getAsString().equals("fanout") ? "receipt latency " : "latency ";
                 for (String p : List.of("p50", "p99", "p999", "max")) {
-                    f.add(new String[] {"latency " + p + " ms", "latencyMs." + p});
+                    f.add(new String[] {what + p + " ms", "latencyMs." + p});
                 }
                 f.add(new String[] {"lost", "lost"});
                 if (o.has("acceptedPerSecond")) {

@@ -64,6 +64,7 @@ public final class Demo implements AutoCloseable {
             Keyring.write(keys, ORIGIN_KEY, TinkKeys.generate(KeyPurpose.HMAC));
             NamedKey originKey = Keyring.open(keys).find(ORIGIN_KEY).orElseThrow();
             origin = new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), TinkKeys.hmacSecret(originKey), null).start();
+            origin.setOneShot(true); // mail.xml's subscriptions are one-shot: a delivered token is spent
             DemoSite site = new DemoSite(origin);
             ServerConfig loopback = ServerConfig.loopback(List.of(rules), keys, Optional.of(origin.baseUri()));
             ServerConfig config = new ServerConfig(new InetSocketAddress("127.0.0.1", port), loopback.originListen(), loopback.origin(),

@@ -86,7 +86,9 @@ final class DemoSite implements HttpHandler {
         if (error != null) {
             text = "the origin could not deliver: " + error.getMessage();
         } else if (results.isEmpty()) {
-            text = "the origin has no subscription of that user to that event: subscribe first";
+            // a one-shot subscription is spent by its mail; the page subscribes again a second later
+            text = "the origin has no subscription of that user to that event right now: subscribe first, "
+                    + "or press again once the page has subscribed again after its last mail";
         } else {
             StringBuilder b = new StringBuilder("the origin delivered to ").append(results.size()).append(" token(s): ");
             for (int i = 0; i < results.size(); i++) {

@@ -45,10 +45,11 @@ import java.util.logging.Logger;
  * <p>It remembers live subscriptions by token: a subscribe answered {@code 202} adds one (even
  * one answered after the edge gave up waiting: the next delivery to it is refused); an
  * unsubscribe answered 2xx or 404, or a delivery the edge answers {@code 404 no-subscriber}
- * or {@code 410 expired-token}, removes it. A delivery answered {@code 200 delivered} keeps
- * it: the token is opaque, so the origin cannot tell a one-shot subscription (whose token the
- * delivery spent) from a repeatable one. A spent token is forgotten at its next delivery,
- * which the edge answers {@code 404 no-subscriber}; a caller that knows better may ignore it.
+ * or {@code 410 expired-token}, removes it. The token is opaque, so the origin cannot tell a
+ * one-shot subscription from a repeatable one; like a real origin it knows its rules: with
+ * {@link #setOneShot} (the demo's mail rules) a delivery answered {@code 200 delivered} or
+ * {@code 202 queued} spends the token and forgets it, and the client's next subscribe brings a
+ * new one. Without it a delivered token is kept (a repeatable subscription).
  *
  * <p>Event id and user are always handled as header values, exactly as the edge sent them
  * (header-escaped), and sent back unchanged.
@@ -81,6 +82,7 @@ public final class SampleOrigin implements AutoCloseable {
     private volatile URI edge;
     private volatile Function<Received, Answer> subscribeAnswer = r -> Answer.accepted();
     private volatile Function<Received, Answer> unsubscribeAnswer = r -> Answer.ok();
+    private volatile boolean oneShot;
     private ScheduledFuture<?> mailTimer;
 
     /** Binds at once (port 0 picks a free port); {@link #start()} serves. */
@@ -143,6 +145,15 @@ public final class SampleOrigin implements AutoCloseable {
     /** How a verified subscribe is answered; {@code 202} by default. */
     public void setSubscribeAnswer(Function<Received, Answer> policy) {
         this.subscribeAnswer = policy;
+    }
+
+    /**
+     * Whether the subscriptions this origin accepts are one-shot, as its rules say (the token
+     * does not): then a token is forgotten once a delivery to it is answered {@code 200
+     * delivered} or {@code 202 queued}, as protocol.md tells an origin. Off by default.
+     */
+    public void setOneShot(boolean oneShot) {
+        this.oneShot = oneShot;
     }
 
     /** How a verified unsubscribe is answered; {@code 200} by default. */
@@ -240,7 +251,8 @@ public final class SampleOrigin implements AutoCloseable {
 
     private Delivery afterDelivery(Outgoing o, Delivery d) {
         LOG.fine(() -> "delivered " + o + " -> " + d);
-        boolean gone = (d.status() == 404 && d.word().equals("no-subscriber")) || d.status() == 410;
+        boolean spent = oneShot && (d.status() == 200 && d.word().equals("delivered") || d.status() == 202 && d.word().equals("queued"));
+        boolean gone = spent || (d.status() == 404 && d.word().equals("no-subscriber")) || d.status() == 410;
         if (gone && o.token() != null && subscriptions.remove(o.token()) != null) {
             LOG.fine(() -> "forgot token " + Subscription.abbreviate(o.token()) + " after " + d);
         }

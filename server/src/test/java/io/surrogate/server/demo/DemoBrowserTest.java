@@ -46,6 +46,8 @@ class DemoBrowserTest {
                 browser.findElement(By.id("subscribe")).click();
                 WebDriverWait wait = new WebDriverWait(browser, WAIT);
                 wait.until(d -> "held".equals(d.findElement(By.id("status")).getAttribute("data-state")));
+                assertThat(browser.findElement(By.id("status")).getText()).as("the label once")
+                        .isEqualTo("held: the edge keeps this connection open until mail arrives");
                 assertThat(demo.origin().subscribes()).as("the origin saw the subscription").isNotEmpty();
                 assertThat(demo.origin().subscribes().get(0).user()).isEqualTo("B");
 

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The demo page keeps the ids the browser test drives, and loads nothing from elsewhere. */
@@ -30,5 +34,31 @@ class DemoPageTest {
     void itWorksOfflineAndNeverInsertsMarkup() throws IOException {
         String page = page();
         assertThat(page).doesNotContain("http://", "https://", "src=", "innerHTML", "insertAdjacentHTML", "document.write");
+    }
+
+    /**
+     * What the status line shows for each {@code setStatus(state, "text...")} call of the page,
+     * worked out from setStatus's own assignment, says its label once: "held: held:" was shown.
+     */
+    @Test
+    void eachStatusSaysItsLabelOnce() throws IOException {
+        String page = page();
+        Matcher fn = Pattern.compile("function setStatus\\(state, text\\) \\{(.*?)\\n  \\}", Pattern.DOTALL).matcher(page);
+        assertThat(fn.find()).as("setStatus(state, text) in the page").isTrue();
+        Matcher assignment = Pattern.compile("statusBox\\.textContent = ([^;]+);").matcher(fn.group(1));
+        assertThat(assignment.find()).as("setStatus sets the status text").isTrue();
+        String expression = assignment.group(1).trim();
+        assertThat(expression).as("a form this test can evaluate").isIn("text", "state + \": \" + text");
+        boolean labelled = !expression.equals("text");
+        Matcher call = Pattern.compile("setStatus\\(\"([a-z]+)\", \"([^\"]*)\"").matcher(page);
+        List<String> shown = new ArrayList<>();
+        while (call.find()) {
+            shown.add((labelled ? call.group(1) + ": " : "") + call.group(2));
+        }
+        assertThat(shown).hasSizeGreaterThanOrEqualTo(8).allSatisfy(text -> {
+            String[] words = text.split("[^A-Za-z]+");
+            assertThat(words.length < 2 || !words[0].equals(words[1])).as("'%s' repeats its first word", text).isTrue();
+        });
+        assertThat(shown).contains("held: the edge keeps this connection open until mail arrives");
     }
 }
