@@ -112,6 +112,11 @@ public record ServerConfig(
                 maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, clock, scheduler, replayBudget, bodyDeadline);
     }
 
+    public ServerConfig withWatchRules(boolean watch) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watch, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline);
+    }
+
     public ServerConfig withMaxQueuedBytes(int bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
                 bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline);

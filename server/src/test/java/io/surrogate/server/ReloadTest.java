@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.surrogate.server.origin.Received;
 import io.surrogate.server.origin.SampleOrigin;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,8 +49,8 @@ class ReloadTest {
 
             assertThat(f.edge.rulesGeneration()).isEqualTo(1);
             assertThat(log.rejections()).as("each refusal logged with its diagnostics").hasSize(2);
-            assertThat(log.rejections().get(0)).contains("test.xml:").contains("error[E100]");
-            assertThat(log.rejections().get(1)).contains("test.xml:").contains("error[E201]").contains("NOBODY");
+            assertThat(log.rejections().get(0)).contains("test.xml:").contains("code=E100");
+            assertThat(log.rejections().get(1)).contains("test.xml:").contains("code=E201").contains("NOBODY");
             held.receiveOneEach(f, "after the refusals");
             RawClient oldRules = RawClient.open(f.clientPort(), "GET", "/sub?e=3&u=C", "Accept: text/event-stream");
             assertThat(oldRules.status).as("the running rules still subscribe on /sub").isEqualTo(200);
@@ -82,7 +83,7 @@ class ReloadTest {
                     .as("the watcher tried the broken file").isTrue();
 
             assertThat(f.edge.rulesGeneration()).isEqualTo(1);
-            assertThat(log.rejections()).isNotEmpty().allSatisfy(r -> assertThat(r).contains("error[E100]"));
+            assertThat(log.rejections()).isNotEmpty().allSatisfy(r -> assertThat(r).contains("code=E100"));
             held.receiveOneEach(f, "after the refusal");
             RawClient oldRules = RawClient.open(f.clientPort(), "GET", "/sub?e=3&u=C", "Accept: text/event-stream");
             assertThat(oldRules.status).isEqualTo(200);
@@ -99,6 +100,32 @@ class ReloadTest {
             held.close();
             oldRules.close();
             f.awaitUnsubscribes(4);
+            f.assertQuiet(WAIT);
+        }
+    }
+
+    /**
+     * Issue 12: a hostile rule file (3,000 nested matches, which once overflowed the compiler's
+     * stack and killed the watcher for good) is refused by the watcher and by /admin/reload
+     * (422 with its diagnostic), and the watcher still takes the next good file.
+     */
+    @Test
+    void aRuleFileNestedThreeThousandDeepIsRefusedAndTheWatcherLivesOn() throws Exception {
+        String deep = RULES.replace("<match:uri.path value=\"/sub\">",
+                "<match:uri.path value=\"/x\">".repeat(3_000) + "</match:uri.path>".repeat(3_000) + "<match:uri.path value=\"/sub\">");
+        try (EdgeFixture f = EdgeFixture.start(RULES); Diagnostics log = new Diagnostics()) {
+            Files.writeString(f.rulesFile, deep);
+            assertThat(eventually(WAIT, () -> HeldClients.counter(f, "surrogate_reloads_total", "result", "rejected") >= 1))
+                    .as("the watcher tried the deep file").isTrue();
+            assertThat(log.rejections()).isNotEmpty().allSatisfy(r -> assertThat(r).contains("code=E110"));
+
+            HttpResponse<String> refused = f.post(f.originSide().resolve("/admin/reload"), "");
+            assertThat(refused.statusCode()).isEqualTo(422);
+            assertThat(refused.body()).contains("E110");
+            assertThat(f.edge.rulesGeneration()).isEqualTo(1);
+
+            Files.writeString(f.rulesFile, MOVED);
+            assertThat(eventually(WAIT, () -> f.edge.rulesGeneration() == 2)).as("the watcher took the good file after").isTrue();
             f.assertQuiet(WAIT);
         }
     }
@@ -124,9 +151,7 @@ class ReloadTest {
     }
 
     private static ServerConfig withoutWatcher(ServerConfig c) {
-        return new ServerConfig(c.clientListen(), c.originListen(), c.origin(), c.rules(), c.keys(), c.edgeId(),
-                c.advertisedAddress(), c.maxBody(), c.maxEventSize(), c.maxQueuedBytes(), c.signatureWindow(), c.replayCapacity(),
-                false, c.maxClients(), c.fallback());
+        return c.withWatchRules(false);
     }
 
     /** An SSE and an NDJSON client held under the first rules, through every reload. */
@@ -173,10 +198,22 @@ class ReloadTest {
             return List.copyOf(rejections);
         }
 
+        private final List<String> pending = new ArrayList<>();
+
+        /** One entry per refused version: its one-line diagnostics, then the refusal's own line. */
         @Override
         public synchronized void publish(LogRecord r) {
-            if (r.getMessage() != null && r.getMessage().startsWith("event=rules-rejected")) {
-                rejections.add(r.getMessage());
+            String m = r.getMessage();
+            if (m == null) {
+                return;
+            }
+            assertThat(m).as("one line per log event").doesNotContain("\n");
+            if (m.startsWith("event=rules-diagnostic")) {
+                pending.add(m);
+            } else if (m.startsWith("event=rules-rejected")) {
+                pending.add(m);
+                rejections.add(String.join("\n", pending));
+                pending.clear();
             }
         }
 

@@ -3,9 +3,11 @@ package io.surrogate.server.reload;
 import io.surrogate.engine.CompileResult;
 import io.surrogate.engine.RuleCompiler;
 import io.surrogate.engine.RuleSet;
+import io.surrogate.engine.diag.Diagnostic;
 import io.surrogate.engine.token.KeyPurpose;
 import io.surrogate.engine.token.Keyring;
 import io.surrogate.engine.token.NamedKey;
+import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -31,12 +34,16 @@ public final class LiveRules implements AutoCloseable {
     /** What a reload did. */
     public record Outcome(boolean applied, long generation, String fingerprint, String diagnostics) {}
 
-    /** The rules do not compile. */
+    /** The rules do not compile, or the compiler failed on them. */
     public static final class Rejected extends Exception {
         private static final long serialVersionUID = 1L;
 
         Rejected(String message) {
             super(message);
+        }
+
+        Rejected(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -66,18 +73,33 @@ public final class LiveRules implements AutoCloseable {
         } catch (IOException e) {
             throw new Rejected("cannot open the keyring " + keysDir + ": " + e.getMessage());
         }
-        CompileResult result = new RuleCompiler(keys).compilePaths(paths);
+        CompileResult result;
+        try {
+            result = new RuleCompiler(keys).compilePaths(paths);
+        } catch (RuntimeException | StackOverflowError e) {
+            // a compiler bug must cost this version only, never the running rules or the watcher
+            LOG.log(Level.SEVERE, LogLine.of("rules-compile-failed").with("generation", number).toString(), e);
+            throw new Rejected("the rule compiler failed on these files (" + e.getClass().getSimpleName()
+                    + "); the running rules stay; please report it", e);
+        }
         if (result instanceof CompileResult.Success ok) {
-            if (!ok.diagnostics().isEmpty()) {
-                LOG.warning(() -> "event=rules-warnings\n" + result.render());
-            }
+            logEach(Level.WARNING, "rules-warning", number, ok.diagnostics());
             List<NamedKey> hmac = new ArrayList<>();
             for (String name : keys.names()) {
                 keys.find(name).filter(k -> k.purpose() == KeyPurpose.HMAC).ifPresent(hmac::add);
             }
             return new Generation(number, ok.ruleSet(), keys, List.copyOf(hmac), clock.instant());
         }
+        logEach(Level.WARNING, "rules-diagnostic", number, result.diagnostics());
         throw new Rejected(result.render());
+    }
+
+    /** One line per diagnostic, so that a log search finds each by its code and position. */
+    private static void logEach(Level level, String event, long generation, List<Diagnostic> diagnostics) {
+        for (Diagnostic d : diagnostics) {
+            LOG.log(level, () -> LogLine.of(event).with("generation", generation).with("severity", d.severity().label())
+                    .with("code", d.code().toString()).with("at", d.position().toString()).with("message", d.message()).toString());
+        }
     }
 
     /** Compiles the files again; swaps only if they compile. */
@@ -93,11 +115,12 @@ public final class LiveRules implements AutoCloseable {
             current.set(next);
             metrics.reload("applied");
             Generation n = next;
-            LOG.info(() -> "event=rules-reloaded generation=" + n.number() + " fingerprint=" + n.rules().fingerprint().substring(0, 12));
+            LOG.info(() -> LogLine.of("rules-reloaded").with("generation", n.number())
+                    .with("fingerprint", n.rules().fingerprint().substring(0, 12)).toString());
             return new Outcome(true, next.number(), next.rules().fingerprint(), "");
         } catch (Rejected e) {
             metrics.reload("rejected");
-            LOG.warning(() -> "event=rules-rejected generation=" + running.number() + " kept; diagnostics:\n" + e.getMessage());
+            LOG.warning(() -> LogLine.of("rules-rejected").with("running-generation", running.number()).with("kept", "true").toString());
             return new Outcome(false, running.number(), running.rules().fingerprint(), e.getMessage());
         }
     }

@@ -63,12 +63,17 @@ final class RulesWatcher implements AutoCloseable {
                 while ((more = watcher.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
                     drain(more);
                 }
-                reload.run();
+                try {
+                    reload.run();
+                } catch (RuntimeException | StackOverflowError e) {
+                    // whatever a version of the files does, the watcher lives on for the next one
+                    LOG.log(Level.SEVERE, "event=rules-reload-failed watching=true", e);
+                }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closing
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "event=rules-watch-failed; hot reload stops", e);
+            LOG.log(Level.SEVERE, "event=rules-watch-failed reloading=post-admin-reload-only", e);
         }
     }
 
