@@ -56,7 +56,9 @@ public final class Subscriptions {
     static OriginRequest originRequest(String protocolPath, SubscriptionPlan plan, EdgeRequest request, String token,
             long timestamp, String nonce) {
         String basePath = "";
-        String host = request.headers().first("Host");
+        // the origin hears its own name: the rule's origin's host and port here; without one, the
+        // edge's HTTP client sets Host from the origin serve was started with. Never the client's.
+        String host = null;
         if (plan.settings().origin().isPresent()) {
             String url = plan.settings().origin().get();
             int authority = url.indexOf("//") + 2;
