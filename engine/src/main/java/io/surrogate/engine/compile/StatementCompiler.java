@@ -752,6 +752,9 @@ final class StatementCompiler {
     }
 
     private Integer integer(Located e, String attribute, String text, int min, int max) {
+        if (text == null) {
+            return null; // a required attribute left out: the schema check has reported it
+        }
         SourcePosition at = attribute == null ? e.position() : cx.attribute(e, attribute);
         try {
             int n = Integer.parseInt(text.trim());

@@ -9,6 +9,8 @@ import java.util.Locale;
  * Parses a request written as raw HTTP/1.1 text (the dry-run's request files): a request
  * line, header lines, a blank line, the body. LF or CRLF line ends. With Content-Length the
  * body is that many bytes; without, it is the rest of the file less one final line end.
+ * Header values are read as the server reads them ({@link Headers#fromWire}): UTF-8 where the
+ * bytes are UTF-8.
  */
 public final class RawHttpRequest {
     private RawHttpRequest() {}
@@ -61,7 +63,7 @@ public final class RawHttpRequest {
             }
             String name = line.substring(0, colon);
             String value = line.substring(colon + 1).trim();
-            headers.add(name, value);
+            headers.addFromWire(name, value);
             if (name.equalsIgnoreCase("Content-Length")) {
                 contentLength = value;
                 contentLengthLine = i + 1;
