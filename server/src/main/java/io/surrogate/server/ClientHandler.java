@@ -297,7 +297,7 @@ final class ClientHandler implements HttpHandler {
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString();
             for (String v : values) {
-                headers.add(name, v);
+                headers.addFromWire(name, v);
             }
         }
         InetSocketAddress source = exchange.getSourceAddress();

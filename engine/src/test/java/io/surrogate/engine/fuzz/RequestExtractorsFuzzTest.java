@@ -113,7 +113,7 @@ class RequestExtractorsFuzzTest {
 
         Evaluation evaluation = RULE_SET.trace(request, ENV);
         Decision.Outcome outcome = evaluation.decision().outcome();
-        evaluation.trace().orElseThrow().toString();
+        evaluation.trace().orElseThrow().render();
         if (outcome instanceof Decision.Subscribe subscribe) {
             roundTrip(subscribe.plan(), request);
         } else if (outcome instanceof Decision.Respond respond) {
