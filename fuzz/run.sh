@@ -25,12 +25,18 @@ while [[ $# -gt 0 ]]; do
         --time) seconds="$2"; shift 2 ;;
         --runs) runs="$2"; seconds=0; shift 2 ;;
         --timeout) timeout="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "error: unknown option '$1'; options: --time SECONDS, --runs N, --timeout SECONDS" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
 done
 [[ ${#targets[@]} -eq 0 ]] && targets=("${ALL[@]}")
+for t in "${targets[@]}"; do
+    if [[ " ${ALL[*]} " != *" $t "* ]]; then
+        echo "error: unknown target '$t'; targets: ${ALL[*]}" >&2
+        exit 2
+    fi
+done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 logs="$root/target/fuzz"
