@@ -21,6 +21,7 @@ public final class Subscriptions {
     public static final String DELIVER_PATH = "/deliver-event";
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int RANDOM_NONCE_BYTES = 12;
 
     private Subscriptions() {}
 
@@ -28,19 +29,44 @@ public final class Subscriptions {
     public record Minted(TokenClaims claims, String token) {}
 
     public static TokenClaims claims(SubscriptionPlan plan, EdgeRequest request, EdgeEnvironment env) {
-        Instant now = env.clock().instant();
         String nonce = switch (plan.settings().nonceSource()) {
             case PORT -> "port-" + request.clientPort() + "-c" + request.connectionId();
             case CONNECTION -> "conn-" + request.connectionId();
-            case RANDOM -> randomHex(12);
+            case RANDOM -> randomHex(RANDOM_NONCE_BYTES);
         };
+        return claims(plan, env, nonce);
+    }
+
+    /**
+     * The length of the token {@link #mint} would make for this plan and request (at most that:
+     * it assumes Tink's 5-byte key prefix). The handle-subscription action refuses a plan whose
+     * token would be longer than {@link TinkTokenCodec#MAX_TOKEN_LENGTH}, since the edge could
+     * not read it back.
+     */
+    public static int tokenLength(SubscriptionPlan plan, EdgeRequest request, EdgeEnvironment env) {
+        String nonce = switch (plan.settings().nonceSource()) {
+            case PORT -> "port-" + request.clientPort() + "-c" + request.connectionId();
+            case CONNECTION -> "conn-" + request.connectionId();
+            case RANDOM -> "0".repeat(2 * RANDOM_NONCE_BYTES);
+        };
+        return TinkTokenCodec.mintedLength(claims(plan, env, nonce), plan.settings().tokenKey().name());
+    }
+
+    private static TokenClaims claims(SubscriptionPlan plan, EdgeEnvironment env, String nonce) {
+        Instant now = env.clock().instant();
         return new TokenClaims(env.edgeId(), env.edgeAddress(), plan.customerCode(), plan.user(), plan.eventId(),
                 plan.settings().type().label(), nonce, now.getEpochSecond(), now.getEpochSecond() + plan.settings().tokenLifetime().toSeconds());
     }
 
     public static Minted mint(SubscriptionPlan plan, EdgeRequest request, EdgeEnvironment env) {
         TokenClaims claims = claims(plan, request, env);
-        return new Minted(claims, TinkTokenCodec.mint(claims, plan.settings().tokenKey()));
+        String token = TinkTokenCodec.mint(claims, plan.settings().tokenKey());
+        if (token.length() > TinkTokenCodec.MAX_TOKEN_LENGTH) {
+            // handle-subscription refuses such plans with 400 (tokenLength): reaching this is a bug
+            throw new IllegalStateException("minted a token of " + token.length() + " characters for " + plan.rule()
+                    + "; at most " + TinkTokenCodec.MAX_TOKEN_LENGTH);
+        }
+        return new Minted(claims, token);
     }
 
     /** {@code POST /subscribe-event} with the four X-Event headers, signed by the edge. */

@@ -3,19 +3,22 @@ package io.surrogate.engine.action;
 import io.surrogate.engine.Decision;
 import io.surrogate.engine.SubscriptionPlan;
 import io.surrogate.engine.SubscriptionSettings;
+import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.eval.EvaluationContext;
 import io.surrogate.engine.eval.LocatedStatement;
 import io.surrogate.engine.eval.Template;
 import io.surrogate.engine.eval.TraceEntry;
 import io.surrogate.engine.print.CanonicalXml;
 import io.surrogate.engine.text.Durations;
+import io.surrogate.engine.token.TinkTokenCodec;
 import io.surrogate.rules.model.SourcePosition;
 import java.util.List;
 
 /**
  * {@code edgeservices:event.handle-subscription}: decide to subscribe the client. Renders the
  * user, event id and customer code; an empty event id answers 400 instead, since there is
- * nothing to wait for.
+ * nothing to wait for, and so do an event id and user too long for a token the edge can read
+ * back ({@link TinkTokenCodec#MAX_TOKEN_LENGTH}).
  */
 public final class HandleSubscription extends LocatedStatement {
     public static final String DEFAULT_CUSTOMER = "default";
@@ -50,6 +53,19 @@ public final class HandleSubscription extends LocatedStatement {
             return;
         }
         SubscriptionPlan plan = new SubscriptionPlan(user.render(ctx), event, customerCode.render(ctx), settings, toString());
+        int tokenLength = Subscriptions.tokenLength(plan, ctx.request(), ctx.environment());
+        if (tokenLength > TinkTokenCodec.MAX_TOKEN_LENGTH) {
+            // the edge could not read such a token back: refuse before anything is held or asked
+            ctx.decision().outcome(new Decision.Respond(400, "text/plain; charset=utf-8",
+                    "event id and user too long: their token would have " + tokenLength + " characters, at most "
+                            + TinkTokenCodec.MAX_TOKEN_LENGTH + "\n", toString()));
+            if (ctx.tracing()) {
+                ctx.trace().add(toString(), TraceEntry.Result.FAILED, "event id of " + event.length() + " and user of "
+                        + plan.user().length() + " characters make a token of " + tokenLength + " characters, more than "
+                        + TinkTokenCodec.MAX_TOKEN_LENGTH + ": 400");
+            }
+            return;
+        }
         ctx.decision().outcome(new Decision.Subscribe(plan));
         if (ctx.tracing()) {
             ctx.trace().add(toString(), TraceEntry.Result.APPLIED,

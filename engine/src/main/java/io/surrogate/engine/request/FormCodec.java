@@ -56,6 +56,10 @@ public final class FormCodec {
         int len = 0;
         for (int i = start; i < end; i++) {
             char c = s.charAt(i);
+            if (len == out.length) {
+                // only after multi-byte chars: each other char writes at most one byte
+                out = java.util.Arrays.copyOf(out, out.length * 2);
+            }
             if (c == '+') {
                 out[len++] = ' ';
             } else if (c == '%' && hex(s, i + 1, end) >= 0 && hex(s, i + 2, end) >= 0) {
@@ -70,7 +74,7 @@ public final class FormCodec {
                     i++;
                 }
                 if (len + utf8.length > out.length) {
-                    out = java.util.Arrays.copyOf(out, out.length + utf8.length + 8);
+                    out = java.util.Arrays.copyOf(out, Math.max(out.length * 2, len + utf8.length));
                 }
                 System.arraycopy(utf8, 0, out, len, utf8.length);
                 len += utf8.length;

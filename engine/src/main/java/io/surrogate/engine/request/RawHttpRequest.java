@@ -9,6 +9,8 @@ import java.util.Locale;
  * Parses a request written as raw HTTP/1.1 text (the dry-run's request files): a request
  * line, header lines, a blank line, the body. LF or CRLF line ends. With Content-Length the
  * body is that many bytes; without, it is the rest of the file less one final line end.
+ * Header values are read as the server reads them ({@link Headers#fromWire}): UTF-8 where the
+ * bytes are UTF-8.
  */
 public final class RawHttpRequest {
     private RawHttpRequest() {}
@@ -30,7 +32,7 @@ public final class RawHttpRequest {
         }
         int headerEnd = indexOfBlankLine(bytes, start);
         String head = new String(bytes, 0, headerEnd < 0 ? bytes.length : headerEnd, StandardCharsets.ISO_8859_1);
-        String[] lines = head.split("\r?\n", -1);
+        String[] lines = lines(head);
         int first = 0;
         while (first < lines.length && lines[first].isBlank()) {
             first++;
@@ -38,8 +40,8 @@ public final class RawHttpRequest {
         if (first == lines.length) {
             throw new FormatException("line 1: empty request; expected 'METHOD /path HTTP/1.1'");
         }
-        String[] requestLine = lines[first].trim().split(" +");
-        if (requestLine.length < 2 || requestLine.length > 3 || !requestLine[0].matches("[A-Z]+")
+        String[] requestLine = words(lines[first].trim());
+        if (requestLine.length < 2 || requestLine.length > 3 || !isUpperCaseWord(requestLine[0])
                 || !(requestLine[1].startsWith("/") || requestLine[1].startsWith("http://") || requestLine[1].startsWith("https://"))) {
             throw new FormatException("line " + (first + 1) + ": bad request line '" + lines[first].trim()
                     + "'; expected 'METHOD /path HTTP/1.1'");
@@ -56,12 +58,12 @@ public final class RawHttpRequest {
                 continue;
             }
             int colon = line.indexOf(':');
-            if (colon <= 0 || !line.substring(0, colon).matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+            if (colon <= 0 || !isToken(line, colon)) {
                 throw new FormatException("line " + (i + 1) + ": bad header line '" + line + "'; expected 'Name: value'");
             }
             String name = line.substring(0, colon);
             String value = line.substring(colon + 1).trim();
-            headers.add(name, value);
+            headers.addFromWire(name, value);
             if (name.equalsIgnoreCase("Content-Length")) {
                 contentLength = value;
                 contentLengthLine = i + 1;
@@ -117,6 +119,65 @@ public final class RawHttpRequest {
         }
         return new EdgeRequest(method.toUpperCase(Locale.ROOT), path, query, EdgeRequest.hostWithoutPort(hostHeader),
                 headers, body, client, clientPort, 1);
+    }
+
+    // By hand rather than with String.split and matches, which compile a pattern per call.
+
+    /** Lines split at LF, a CR before each LF dropped (as {@code split("\r?\n", -1)}). */
+    private static String[] lines(String head) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int from = 0;
+        while (true) {
+            int nl = head.indexOf('\n', from);
+            if (nl < 0) {
+                out.add(head.substring(from));
+                return out.toArray(String[]::new);
+            }
+            int end = nl > from && head.charAt(nl - 1) == '\r' ? nl - 1 : nl;
+            out.add(head.substring(from, end));
+            from = nl + 1;
+        }
+    }
+
+    /** The words of a trimmed line between runs of spaces (as {@code split(" +")}). */
+    private static String[] words(String line) {
+        java.util.List<String> out = new java.util.ArrayList<>(3);
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            int space = line.indexOf(' ', i);
+            int end = space < 0 ? n : space;
+            out.add(line.substring(i, end));
+            i = end;
+            while (i < n && line.charAt(i) == ' ') {
+                i++;
+            }
+        }
+        return out.isEmpty() ? new String[] {""} : out.toArray(String[]::new);
+    }
+
+    private static boolean isUpperCaseWord(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < 'A' || s.charAt(i) > 'Z') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 9110 token characters in {@code s[0, end)}, at least one. */
+    private static boolean isToken(String s, int end) {
+        for (int i = 0; i < end; i++) {
+            char c = s.charAt(i);
+            boolean ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || "!#$%&'*+.^_`|~-".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return end > 0;
     }
 
     private static int indexOfBlankLine(byte[] b, int from) {

@@ -35,6 +35,17 @@ public final class TinkTokenCodec {
         }
     }
 
+    /**
+     * The length of the token {@link #mint} makes of these claims with a key of this name, or
+     * more by 7 characters when the key has no Tink prefix: {@code v1.NAME.} and the base64url
+     * of the ciphertext (a 5-byte key prefix, a 12-byte IV, the claims' JSON in UTF-8, a 16-byte tag).
+     */
+    public static int mintedLength(TokenClaims claims, String keyName) {
+        int ciphertext = 5 + 12 + claims.toJson().getBytes(StandardCharsets.UTF_8).length + 16;
+        int base64 = ciphertext / 3 * 4 + (ciphertext % 3 == 0 ? 0 : ciphertext % 3 + 1);
+        return VERSION.length() + 1 + keyName.length() + 1 + base64;
+    }
+
     /** The key name a token claims to be made with, without opening it. */
     public static Optional<String> keyName(String token) {
         if (token == null || token.length() > MAX_TOKEN_LENGTH || !token.startsWith(VERSION + ".")) {

@@ -37,6 +37,14 @@ class FormCodecTest {
     }
 
     @Test
+    void multiByteCharactersBeforeAnEscapeDoNotOverflow() {
+        // found by RequestExtractorsFuzzTest: each 'é' takes two bytes of a buffer sized one per char
+        String value = "é".repeat(10) + "+%41" + "a".repeat(10) + "€\ud83d\ude00";
+        assertThat(FormCodec.field("v=" + value, "v")).isEqualTo("é".repeat(10) + " A" + "a".repeat(10) + "€\ud83d\ude00");
+        assertThat(FormCodec.decode("ü".repeat(500) + "+", 0, 501)).isEqualTo("ü".repeat(500) + " ");
+    }
+
+    @Test
     void cookiesAreFoundTrimmedAndUnquoted() {
         String header = "theme=dark; user=\"B\";session = abc ; empty=; novalue; x=a=b";
         assertThat(FormCodec.cookie(header, "theme")).isEqualTo("dark");

@@ -135,6 +135,11 @@ public final class RuleDocumentReader {
             }
         } catch (JAXBException e) {
             throw new IllegalStateException("JAXB failed on a validated document", e);
+        } catch (org.w3c.dom.DOMException e) {
+            // JAXB builds a DOM for unknown content; a name the SAX parser let through (an empty
+            // prefix, as in <:x/>) fails there (found by RuleCompilerFuzzTest)
+            problems.add(new SchemaProblem(Kind.MALFORMED, tracker.currentElementStart(),
+                    "malformed XML: an element or attribute name that is not a namespace-qualified name", null));
         }
         Optional<RulesElement> rules = Optional.empty();
         if (bound instanceof RulesElement r) {

@@ -21,7 +21,7 @@ final class EdgeRequests {
         for (HeaderValues values : exchange.getRequestHeaders()) {
             String name = values.getHeaderName().toString();
             for (String v : values) {
-                headers.add(name, v);
+                headers.addFromWire(name, v);
             }
         }
         InetSocketAddress source = exchange.getSourceAddress();
