@@ -68,6 +68,7 @@ class EdgeFaultsTest {
             // more callers than the origin client has slots (64), against each failure in turn
             for (FaultyOrigin.Mode fault : List.of(FaultyOrigin.Mode.BLACK_HOLE, FaultyOrigin.Mode.SILENT, FaultyOrigin.Mode.RESET)) {
                 front.mode(fault);
+                long faultStarted = System.nanoTime();
                 List<Socket> callers = new ArrayList<>();
                 for (int i = 0; i < 80; i++) {
                     callers.add(fx.send(edge, "GET /sub?e=" + fault + i + "&u=u" + i + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"));
@@ -77,6 +78,7 @@ class EdgeFaultsTest {
                     assertThat(status).as("%s: a clear error, not a hang or a hold", fault).isIn(502, 503, 504);
                     c.close();
                 }
+                System.out.printf("fault=%s callers=80 all-answered-ms=%d%n", fault, (System.nanoTime() - faultStarted) / 1_000_000);
                 // while the fault lasts, subscriptions to a healthy origin are not starved of slots
                 Held healthy = fx.subscribe(edge, "/direct", "healthy-" + fault, "u2");
                 assertThat(healthy.status).as("during %s a healthy origin is still reached", fault).isEqualTo(200);
@@ -94,7 +96,7 @@ class EdgeFaultsTest {
     void atTheOpenFileLimitNewClientsAreRefusedCleanlyAndHeldOnesStillReceive() throws Exception {
         // 330 files: the edge reserves 214 for itself and holds at most 116 clients
         Edge edge = fx.start(rules(origin.baseUri().toString(), "5s"), List.of("ulimit -n 330"));
-        assertThat(edge.stderr()).contains("clients=116");
+        assertThat(ServeFixture.awaitLog(edge, "event=capacity")).contains("clients=116");
         List<Held> held = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             Held h = fx.subscribe(edge, "held" + i, "u" + i);
@@ -143,7 +145,7 @@ class EdgeFaultsTest {
         // once the flood is gone, a new client is served
         Held fresh = fx.awaitSubscribed(edge, "after-flood", "z");
         fx.deliverAndReceive(fresh, "after-flood", "z");
-        String log = edge.stderr();
+        String log = ServeFixture.awaitLog(edge, "event=connection-limit");
         List<java.time.Instant> limitLines = log.lines().filter(l -> l.contains("event=connection-limit"))
                 .map(l -> java.time.Instant.parse(l.substring(5, l.indexOf(' ')))).toList();
         assertThat(limitLines).as("the limit is logged:%n%s", log).isNotEmpty();
@@ -172,20 +174,24 @@ class EdgeFaultsTest {
         for (int i = 0; i < n; i++) {
             fx.deliverAndReceive(held.get(i), "k" + i, "u" + i);
         }
+        long killed = System.nanoTime();
         first.process().destroyForcibly(); // SIGKILL: no unsubscribe, no goodbye
         assertThat(first.process().waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
         for (Held h : held) {
             assertThat(readToEnd(h.socket)).as("a held client sees its connection end").doesNotContain("data: tick");
         }
+        long allEnded = System.nanoTime();
         assertThat(origin.subscriptions()).as("the origin still holds the dead edge's tokens").hasSize(n);
 
         Edge second = fx.start(rules, List.of(), ports);
+        long listening = System.nanoTime();
         List<Held> back = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Held h = fx.subscribe(second, "k" + i, "u" + i);
             assertThat(h.status).as("client %d re-subscribes to the restarted edge", i).isEqualTo(200);
             back.add(h);
         }
+        long resubscribed = System.nanoTime();
         assertThat(origin.subscriptions()).hasSize(2 * n);
         // the next delivery round: the dead subscriptions' tokens are answered 404 no-subscriber
         // and the origin forgets them; every client gets the event exactly on its new connection
@@ -194,6 +200,9 @@ class EdgeFaultsTest {
             assertThat(results).extracting(Delivery::status).containsExactlyInAnyOrder(200, 404);
             assertThat(readUntil(back.get(i).socket.getInputStream(), "data: tick")).contains("data: tick");
         }
+        System.out.printf("fault=kill-9 held=%d clients-saw-end-ms=%d restart-listening-ms=%d resubscribed-ms=%d converged-ms=%d%n", n,
+                (allEnded - killed) / 1_000_000, (listening - allEnded) / 1_000_000, (resubscribed - listening) / 1_000_000,
+                (System.nanoTime() - resubscribed) / 1_000_000);
         assertThat(origin.subscriptions()).as("the origin's view converged on the live subscriptions").hasSize(n)
                 .extracting(Subscription::token).containsExactlyInAnyOrderElementsOf(back.stream().map(h -> h.token).toList());
     }

@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  */
 final class ServeFixture implements AutoCloseable {
     static final Pattern LISTENING = Pattern.compile("clients on http://([^,]+), origin side on http://(\\S+);");
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(15);
     static final byte[] EVENT = "tick".getBytes(StandardCharsets.UTF_8);
 
     final Path tmp;
@@ -117,6 +117,17 @@ final class ServeFixture implements AutoCloseable {
                        xmlns:variable="urn:surrogate:variable:1"
                        xmlns:edgeservices="urn:surrogate:edgeservices:1">
                 """ + rule("/sub", originUrl, timeout) + "</rules>\n";
+    }
+
+    /** The edge's log once it holds {@code text}: lines reach standard error from a background writer. */
+    static String awaitLog(Edge edge, String text) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String log = edge.stderr();
+        while (!log.contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(20); // waits for the log writer, not for time to pass
+            log = edge.stderr();
+        }
+        return log;
     }
 
     static String rule(String path, String originUrl, String timeout) {
