@@ -57,14 +57,6 @@ import java.util.stream.Stream;
  * {@code --heap-dump FILE} dumps the edge's heap after the last step.
  */
 public final class HeldMemory {
-    private static final Pattern HEAP_LINE = Pattern.compile("^\\s*(\\S.*?)\\s+total (\\d+)K, used (\\d+)K");
-    private static final Pattern HEAP_RANGE = Pattern.compile("\\[(0x[0-9a-f]+),.*?(0x[0-9a-f]+)\\)\\s*$");
-    private static final Pattern SMAPS_RANGE = Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ");
-    private static final Pattern SMAPS_RSS = Pattern.compile("^Rss:\\s+(\\d+) kB");
-    private static final Pattern HISTO_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
-    private static final Pattern NMT_LINE = Pattern.compile("^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
-    private static final Pattern PERF_LINE = Pattern.compile("^sun\\.gc\\.collector\\.(\\d)\\.(invocations|time)=(\\d+)");
-    private static final Pattern HRT_FREQUENCY = Pattern.compile("^sun\\.os\\.hrt\\.frequency=(\\d+)");
 
     /** What one step measured. Sizes in KiB unless named bytes. */
     record Step(String label, int held, long vmRss, long vmHwm, long rssAnon, long rssFile, long heapRss, long heapUsed, long heapCommitted,
@@ -216,14 +208,14 @@ public final class HeldMemory {
         save(o, label, "status.txt", Files.readString(Path.of("/proc", Long.toString(edge.pid()), "status")));
         save(o, label, "smaps.txt", smaps);
         save(o, label, "heap_info.txt", heapInfo);
-        long heapRss = heapRss(heapInfo, smaps);
-        long[] heap = heap(heapInfo);
-        long[] gcs = gcCounts(edge.jcmd("PerfCounter.print"));
+        long heapRss = JvmReadings.heapRss(heapInfo, smaps);
+        long[] heap = JvmReadings.heap(heapInfo);
+        long[] gcs = JvmReadings.gcCounts(edge.jcmd("PerfCounter.print"));
         Map<String, Long> nmt = Map.of();
         if (o.edgeFlags().stream().anyMatch(f -> f.startsWith("-XX:NativeMemoryTracking=") && !f.endsWith("=off"))) {
             String text = edge.jcmd("VM.native_memory", "summary");
             save(o, label, "native_memory.txt", text);
-            nmt = nativeMemory(text);
+            nmt = JvmReadings.nativeMemory(text);
         }
         long liveBytes = -1;
         long rssAfterGc = -1;
@@ -233,11 +225,11 @@ public final class HeldMemory {
         if (o.histogram()) {
             String text = edge.jcmd("GC.class_histogram");
             save(o, label, "class_histogram.txt", text);
-            histogram = histogram(text);
+            histogram = JvmReadings.histogram(text);
             liveBytes = histogram.values().stream().mapToLong(v -> v[1]).sum();
             clients.idle(Duration.ofSeconds(2));
             rssAfterGc = edge.status().get("VmRSS");
-            committedAfterGc = heap(edge.jcmd("GC.heap_info"))[1];
+            committedAfterGc = JvmReadings.heap(edge.jcmd("GC.heap_info"))[1];
             // malloc'd memory the C library keeps after it was freed (JIT arenas, GC stacks) goes back to the OS
             save(o, label, "trim_native_heap.txt", edge.jcmd("System.trim_native_heap"));
             rssAfterTrim = edge.status().get("VmRSS");
@@ -260,106 +252,6 @@ public final class HeldMemory {
             Files.createDirectories(o.out());
             Files.writeString(o.out().resolve(label + "-" + name), text);
         }
-    }
-
-    /** The heap's used and committed KiB, summed over the lines of {@code GC.heap_info} (one for G1, one per generation else). */
-    static long[] heap(String heapInfo) {
-        long used = 0;
-        long total = 0;
-        for (String line : heapInfo.split("\n")) {
-            Matcher m = HEAP_LINE.matcher(line);
-            if (m.find() && !line.contains("Metaspace") && !line.contains("class space")) {
-                total += Long.parseLong(m.group(2));
-                used += Long.parseLong(m.group(3));
-            }
-        }
-        return new long[] {used, total};
-    }
-
-    /**
-     * KiB of the edge's resident memory inside the Java heap's reserved range (the addresses
-     * {@code GC.heap_info} prints), summed over {@code /proc/PID/smaps}; -1 if the range is not found.
-     */
-    static long heapRss(String heapInfo, String smaps) {
-        long low = Long.MAX_VALUE;
-        long high = -1;
-        for (String line : heapInfo.split("\n")) {
-            Matcher m = HEAP_RANGE.matcher(line);
-            if (HEAP_LINE.matcher(line).find() && m.find() && !line.contains("Metaspace")) {
-                low = Math.min(low, Long.parseUnsignedLong(m.group(1).substring(2), 16));
-                high = Math.max(high, Long.parseUnsignedLong(m.group(2).substring(2), 16));
-            }
-        }
-        if (high < 0) {
-            return -1;
-        }
-        long kib = 0;
-        boolean inside = false;
-        for (String line : smaps.split("\n")) {
-            Matcher range = SMAPS_RANGE.matcher(line);
-            if (range.find()) {
-                long start = Long.parseUnsignedLong(range.group(1), 16);
-                inside = start >= low && start < high;
-                continue;
-            }
-            Matcher rss = SMAPS_RSS.matcher(line);
-            if (inside && rss.find()) {
-                kib += Long.parseLong(rss.group(1));
-            }
-        }
-        return kib;
-    }
-
-    /** Collections so far and their total time in ms: collector 0 (young), collector 1 (old or full). */
-    static long[] gcCounts(String perf) {
-        long[] count = new long[2];
-        long[] ticks = new long[2];
-        long frequency = 1_000_000_000L;
-        for (String line : perf.split("\n")) {
-            String l = line.strip();
-            Matcher f = HRT_FREQUENCY.matcher(l);
-            if (f.find()) {
-                frequency = Long.parseLong(f.group(1));
-            }
-            Matcher m = PERF_LINE.matcher(l);
-            if (m.find()) {
-                int i = Integer.parseInt(m.group(1));
-                if (i < 2) {
-                    (m.group(2).equals("time") ? ticks : count)[i] = Long.parseLong(m.group(3));
-                }
-            }
-        }
-        return new long[] {count[0], count[1], ticks[0] * 1000 / frequency, ticks[1] * 1000 / frequency};
-    }
-
-    /** Class name to {instances, bytes}. */
-    static Map<String, long[]> histogram(String text) {
-        Map<String, long[]> out = new HashMap<>();
-        for (String line : text.split("\n")) {
-            Matcher m = HISTO_LINE.matcher(line);
-            if (m.find()) {
-                out.merge(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))},
-                        (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
-            }
-        }
-        return out;
-    }
-
-    /** NMT category to committed KiB, and "Total". */
-    static Map<String, Long> nativeMemory(String text) {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (String line : text.split("\n")) {
-            String l = line.strip();
-            Matcher total = Pattern.compile("^Total: reserved=(\\d+)KB, committed=(\\d+)KB").matcher(l);
-            if (total.find()) {
-                out.put("Total", Long.parseLong(total.group(2)));
-            }
-            Matcher m = NMT_LINE.matcher(l);
-            if (m.find()) {
-                out.put(m.group(1).strip(), Long.parseLong(m.group(3)));
-            }
-        }
-        return out;
     }
 
     private static void report(Options o, List<Step> steps, Instant began) {
