@@ -9,11 +9,14 @@ import io.surrogate.server.EdgeServer;
 import io.surrogate.server.ServerConfig;
 import io.surrogate.server.origin.Received;
 import io.surrogate.server.origin.SampleOrigin;
+import io.surrogate.server.time.ManualClock;
+import io.surrogate.server.time.ManualScheduler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +51,8 @@ final class GuardEdge implements AutoCloseable {
 
     final Path dir;
     final SampleOrigin origin;
+    final ManualClock clock = new ManualClock(Instant.now());
+    final ManualScheduler scheduler = new ManualScheduler(clock);
     final EdgeServer edge;
     private final AtomicInteger served = new AtomicInteger();
 
@@ -60,7 +65,8 @@ final class GuardEdge implements AutoCloseable {
         Keyring.write(keys, "origin", TinkKeys.generate(KeyPurpose.HMAC));
         byte[] secret = TinkKeys.hmacSecret(Keyring.open(keys).find("origin").orElseThrow());
         origin = new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), secret, null).start();
-        edge = EdgeServer.start(tune.apply(ServerConfig.loopback(List.of(rules), keys, Optional.of(origin.baseUri()))));
+        edge = EdgeServer.start(tune.apply(ServerConfig.loopback(List.of(rules), keys, Optional.of(origin.baseUri()))
+                .withTime(clock, scheduler)));
         origin.setEdge(java.net.URI.create("http://127.0.0.1:" + edge.originAddress().getPort()));
     }
 
@@ -108,8 +114,37 @@ final class GuardEdge implements AutoCloseable {
         return origin.subscribes().stream().anyMatch(r -> event.equals(r.eventId()));
     }
 
+    /**
+     * Checks that nothing is left, as every server fixture does: no subscription, no held
+     * connection, no timer, no origin request, once the edge's own waits (a client's return,
+     * the unsubscribe) have run out on the manual clock; then stops the edge and the origin.
+     */
     @Override
     public void close() throws Exception {
+        try {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!quiet() && System.nanoTime() < deadline) {
+                Duration next = scheduler.untilNext();
+                if (edge.heldConnections() == 0 && edge.pendingOriginCalls() == 0 && next != null) {
+                    scheduler.advance(next);
+                } else {
+                    Thread.sleep(10); // the IO threads and the origin are working
+                }
+            }
+            assertThat(edge.subscriptions()).as("subscriptions left in the registry").isZero();
+            assertThat(edge.heldConnections()).as("held connections left").isZero();
+            assertThat(edge.pendingTimers()).as("timers and unsubscribe notices left").isZero();
+            assertThat(edge.pendingOriginCalls()).as("origin requests left").isZero();
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private boolean quiet() {
+        return edge.subscriptions() == 0 && edge.heldConnections() == 0 && edge.pendingTimers() == 0 && edge.pendingOriginCalls() == 0;
+    }
+
+    private void closeQuietly() throws Exception {
         try {
             edge.close();
         } finally {
