@@ -17,10 +17,14 @@ import org.xnio.XnioIoThread;
 
 /**
  * The books of the origin connections: idle connections per origin (scheme, host, port), the
- * count of connections open or opening (at most {@link OriginClient#MAX_IN_FLIGHT}), and the
- * queue of requests waiting for one (at most {@code maxWaiting}, first come first served). The
- * books are kept under one lock, held for a few field updates at a time; everything a connection
- * does runs on the IO thread it belongs to.
+ * count of connections open or opening (at most {@link OriginClient#MAX_IN_FLIGHT}), the connects
+ * holding a place per origin (at most {@link OriginClient#MAX_CONNECTS_PER_ORIGIN}, so that an
+ * origin whose connects hang cannot take every place; one at a time once one was given up at its
+ * timeout, until one connects), and the queue of requests waiting for one (at
+ * most {@code maxWaiting}, first come first served among those that can start: a request whose
+ * origin has its most connects under way lets those behind it pass). The books are kept under
+ * one lock, held for a few field updates at a time (and one walk of the queue when a place
+ * frees while requests wait); everything a connection does runs on the IO thread it belongs to.
  */
 final class ConnectionPool {
     private static final Logger LOG = Logger.getLogger("surrogate.origin");
@@ -37,8 +41,21 @@ final class ConnectionPool {
     private final ArrayDeque<OriginCall> waiting = new ArrayDeque<>();
     /** Connections open or being opened: at most {@link OriginClient#MAX_IN_FLIGHT}. Under {@link #lock}. */
     private int open;
-    /** Connects given up at their connect timeout whose sockets the kernel has not closed yet. Under {@link #lock}. */
+    /** Connects given up at their connect timeout whose sockets the kernel has not closed yet, their places freed. Under {@link #lock}. */
     private int abandoned;
+    /**
+     * Connects per origin key that hold a place: under way, or given up with no abandoned place
+     * free (see {@link #keptPlaces}). At most {@link OriginClient#MAX_CONNECTS_PER_ORIGIN} each; a
+     * key leaves the map at zero. Under {@link #lock}.
+     */
+    private final Map<String, Integer> connecting = new HashMap<>();
+    /** Calls whose connect was given up and keeps its place, oldest first: the next abandoned place freed goes to the oldest. Under {@link #lock}. */
+    private final ArrayDeque<OriginCall> keptPlaces = new ArrayDeque<>();
+    /**
+     * Origin keys whose last connect to end was given up at its timeout: one connect at a time
+     * goes to them (a probe) until one connects. Under {@link #lock}.
+     */
+    private final Set<String> unresponsive = new HashSet<>();
     private boolean closed;
     /** The queue was full and that was logged; logged again once it has drained to half. Under {@link #lock}. */
     private boolean fullReported;
@@ -51,15 +68,17 @@ final class ConnectionPool {
     /**
      * Gives the request a connection: an idle one of its origin (its own IO thread's first), a
      * new one while fewer than {@link OriginClient#MAX_IN_FLIGHT} are open (or in place of an
-     * idle one of another origin), else a place in the queue: at the back for a new request (or
-     * {@link OriginClient.Failure#BUSY} at once when the queue is full), at the front for one
-     * that already had its turn (its connection turned out closed). {@code fresh}: only a new
-     * connection, or one that has just answered, will do (a retry).
+     * idle one of another origin) and its origin has fewer than
+     * {@link OriginClient#MAX_CONNECTS_PER_ORIGIN} connects under way, else a place in the queue:
+     * at the back for a new request (or {@link OriginClient.Failure#BUSY} at once when the queue
+     * is full), at the front for one that already had its turn (its connection turned out
+     * closed). {@code fresh}: only a new connection, or one that has just answered, will do (a
+     * retry). A request waiting in the queue is there because no place is free or because its
+     * origin has its most connects under way (whenever either changes, {@link #pump} starts what
+     * can start), so a new request that can start does not wait behind them.
      */
     void dispatch(OriginCall call, boolean front, boolean fresh) {
-        PooledConnection reuse = null;
-        PooledConnection evicted = null;
-        boolean connect = false;
+        Start start = null;
         boolean full = false;
         boolean report = false;
         synchronized (lock) {
@@ -68,18 +87,8 @@ final class ConnectionPool {
             }
             if (!closed) {
                 dropCompleted();
-                if (front || waiting.isEmpty()) {
-                    reuse = fresh ? null : takeIdle(call.key, call.home);
-                    if (reuse == null) {
-                        if (open < OriginClient.MAX_IN_FLIGHT) {
-                            open++;
-                            connect = true;
-                        } else if ((evicted = takeAnyIdle()) != null) {
-                            connect = true; // the evicted connection's place passes to this one
-                        }
-                    }
-                }
-                if (reuse == null && !connect) {
+                start = tryStart(call, fresh);
+                if (start == null) {
                     if (front) {
                         call.fresh = fresh;
                         waiting.addFirst(call);
@@ -105,17 +114,77 @@ final class ConnectionPool {
                         + " action=\"more requests fail at once until half of the queue has drained\"");
             }
             finish(call, OriginClient.BUSY);
-        } else if (reuse == null && !connect) {
+        } else if (start == null) {
             finish(call, OriginClient.UNREACHABLE); // closed
-        } else if (reuse != null) {
-            PooledConnection c = reuse;
+        } else {
+            begin(start);
+        }
+    }
+
+    /** How a request starts: on an idle connection of its origin, or on a new one (in the place of {@code evicted}, when not null). */
+    private record Start(OriginCall call, PooledConnection reuse, PooledConnection evicted) {}
+
+    /**
+     * Under {@link #lock}: books the way {@code call} starts now, or null when it cannot (no
+     * place free, or its origin has its most connects under way).
+     */
+    private Start tryStart(OriginCall call, boolean fresh) {
+        PooledConnection reuse = fresh ? null : takeIdle(call.key, call.home);
+        if (reuse != null) {
+            return new Start(call, reuse, null);
+        }
+        if (!roomToConnect(call.key)) {
+            return null;
+        }
+        PooledConnection evicted = null;
+        if (open < OriginClient.MAX_IN_FLIGHT) {
+            open++;
+        } else if ((evicted = takeAnyIdle()) == null) {
+            return null; // else the evicted connection's place passes to this one
+        }
+        connecting.merge(call.key, 1, Integer::sum);
+        return new Start(call, null, evicted);
+    }
+
+    /**
+     * Under {@link #lock}: whether another connect to {@code key} may start: fewer than
+     * {@link OriginClient#MAX_CONNECTS_PER_ORIGIN} hold a place, and, when its last connect was
+     * given up, none is under way.
+     */
+    private boolean roomToConnect(String key) {
+        int places = connecting.getOrDefault(key, 0);
+        if (places >= OriginClient.MAX_CONNECTS_PER_ORIGIN) {
+            return false;
+        }
+        if (places == 0 || !unresponsive.contains(key)) {
+            return true;
+        }
+        int kept = 0;
+        for (OriginCall k : keptPlaces) {
+            if (k.key.equals(key)) {
+                kept++;
+            }
+        }
+        return places == kept;
+    }
+
+    /** Outside {@link #lock}: starts what {@link #tryStart} booked. */
+    private void begin(Start s) {
+        OriginCall call = s.call();
+        if (s.reuse() != null) {
+            PooledConnection c = s.reuse();
             on(c.thread, () -> start(call, c), call);
-        } else if (evicted != null) {
+        } else if (s.evicted() != null) {
             // closed first, on its own thread, then the new one opened there: never one file over the budget
-            connector.connectOn(evicted.thread, call, evicted);
+            connector.connectOn(s.evicted().thread, call, s.evicted());
         } else {
             connector.connectOn(call.home, call, null);
         }
+    }
+
+    /** Under {@link #lock}: a connect of {@code key} no longer holds a place (connected, failed, or given up with its place freed). */
+    private void connectEnded(String key) {
+        connecting.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     /** Runs {@code task} on {@code thread} (now, when already on it); if the worker has stopped, {@code call} fails instead. */
@@ -192,8 +261,12 @@ final class ConnectionPool {
         PooledConnection c = new PooledConnection(call.key, connection);
         connection.addCloseListener(closedConnection -> discard(c));
         boolean stopped;
+        boolean others;
         synchronized (lock) {
+            connectEnded(call.key);
+            unresponsive.remove(call.key);
             stopped = closed;
+            others = !waiting.isEmpty();
             if (!stopped) {
                 connections.add(c);
             }
@@ -204,12 +277,16 @@ final class ConnectionPool {
             return;
         }
         start(call, c);
+        if (others) {
+            pump(); // one connect fewer under way to this origin: one of its waiting requests may start
+        }
     }
 
     void connectFailed(OriginCall call, IOException e) {
         LOG.fine(() -> "event=origin-connect-failed origin=" + call.origin + " error=\"" + e + "\"");
         synchronized (lock) {
             open--;
+            connectEnded(call.key);
         }
         finish(call, OriginClient.UNREACHABLE);
         pump();
@@ -218,33 +295,51 @@ final class ConnectionPool {
     /**
      * A connect not done at its connect timeout: the call fails with {@code answer} and, unless
      * {@link OriginClient#MAX_ABANDONED_CONNECTS} sockets are already left to the kernel, its
-     * place is freed now. Returns whether it was (see {@link #abandonedConnectEnded}).
+     * place is freed now (and it no longer counts against its origin's connects under way);
+     * else it keeps both until its socket closes or an abandoned place frees (see
+     * {@link #abandonedConnectEnded}).
      */
-    boolean connectTimedOut(OriginCall call, OriginClient.Answer answer) {
+    void connectTimedOut(OriginCall call, OriginClient.Answer answer) {
         boolean freed = false;
         synchronized (lock) {
+            unresponsive.add(call.key);
             if (abandoned < OriginClient.MAX_ABANDONED_CONNECTS) {
                 abandoned++;
                 open--;
+                connectEnded(call.key);
                 freed = true;
+            } else {
+                call.placeKept = true;
+                keptPlaces.addLast(call);
             }
         }
         boolean wasFreed = freed;
         LOG.fine(() -> "event=origin-connect-timeout origin=" + call.origin + " place-freed=" + wasFreed);
         finish(call, answer);
-        if (freed) {
-            pump();
-        }
-        return freed;
+        pump(); // a place freed, or at least a connect no longer under way: the origin's probe may start
     }
 
-    /** The socket of a connect given up at its timeout is closed at last: its file (and its place, if kept) is free. */
-    void abandonedConnectEnded(boolean freed) {
+    /**
+     * The socket of {@code call}'s connect, given up at its timeout, is closed at last: its file
+     * is free, and its place if it kept one; an abandoned place freed goes to the oldest connect
+     * that kept its place, whose place is freed then.
+     */
+    void abandonedConnectEnded(OriginCall call) {
         synchronized (lock) {
-            if (freed) {
-                abandoned--;
-            } else {
+            if (call.placeKept) {
+                call.placeKept = false;
+                keptPlaces.remove(call);
                 open--;
+                connectEnded(call.key);
+            } else {
+                OriginCall kept = keptPlaces.pollFirst();
+                if (kept == null) {
+                    abandoned--;
+                } else {
+                    kept.placeKept = false;
+                    open--;
+                    connectEnded(kept.key);
+                }
             }
         }
         pump();
@@ -267,30 +362,58 @@ final class ConnectionPool {
         pump();
     }
 
-    /** Opens connections for waiting requests while there is room. */
+    /**
+     * Starts waiting requests while there is room, oldest first, passing over those whose
+     * origin has its most connects under way.
+     */
     private void pump() {
-        while (true) {
-            OriginCall next;
-            PooledConnection reuse;
-            synchronized (lock) {
-                dropCompleted();
-                if (closed || waiting.isEmpty() || open >= OriginClient.MAX_IN_FLIGHT) {
-                    return;
-                }
-                next = waiting.pollFirst();
-                reuse = next.fresh ? null : takeIdle(next.key, next.home);
-                if (reuse == null) {
-                    open++;
-                }
+        List<Start> starts = null;
+        synchronized (lock) {
+            dropCompleted();
+            if (closed || waiting.isEmpty()) {
+                return;
             }
-            OriginCall call = next;
-            if (reuse != null) {
-                PooledConnection c = reuse;
-                on(c.thread, () -> start(call, c), call);
-            } else {
-                connector.connectOn(call.home, call, null);
+            Set<String> blocked = null; // origins found with no room this walk: their other requests are passed over at once
+            for (Iterator<OriginCall> it = waiting.iterator(); it.hasNext();) {
+                if (open >= OriginClient.MAX_IN_FLIGHT && !anyIdle()) {
+                    break;
+                }
+                OriginCall next = it.next();
+                if (next.result.isDone()) {
+                    it.remove();
+                    continue;
+                }
+                if (blocked != null && blocked.contains(next.key)) {
+                    continue;
+                }
+                Start s = tryStart(next, next.fresh);
+                if (s != null) {
+                    it.remove();
+                    if (starts == null) {
+                        starts = new ArrayList<>();
+                    }
+                    starts.add(s);
+                } else if (!next.fresh) {
+                    if (blocked == null) {
+                        blocked = new HashSet<>();
+                    }
+                    blocked.add(next.key);
+                }
             }
         }
+        if (starts != null) {
+            starts.forEach(this::begin);
+        }
+    }
+
+    /** Under {@link #lock}: whether any connection is idle. */
+    private boolean anyIdle() {
+        for (ArrayDeque<PooledConnection> list : idle.values()) {
+            if (!list.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -303,23 +426,46 @@ final class ConnectionPool {
             kill(c);
             return;
         }
-        OriginCall next;
+        OriginCall next = null;
         boolean transfer = false;
         synchronized (lock) {
             if (c.discarded) {
                 return;
             }
             dropCompleted();
-            next = closed ? null : waiting.pollFirst();
-            if (next == null) {
-                if (!closed) {
+            if (!closed) {
+                // the oldest request this connection can serve: one of its origin, or one of an
+                // origin with room for another connect, to be opened in this one's place
+                Set<String> blocked = null;
+                for (Iterator<OriginCall> it = waiting.iterator(); it.hasNext();) {
+                    OriginCall w = it.next();
+                    if (w.result.isDone()) {
+                        it.remove();
+                    } else if (blocked != null && blocked.contains(w.key)) {
+                        continue;
+                    } else if (w.key.equals(c.key)) {
+                        it.remove();
+                        next = w;
+                        break;
+                    } else if (roomToConnect(w.key)) {
+                        it.remove();
+                        next = w;
+                        transfer = true;
+                        connecting.merge(w.key, 1, Integer::sum);
+                        c.discarded = true;
+                        connections.remove(c);
+                        break;
+                    } else {
+                        if (blocked == null) {
+                            blocked = new HashSet<>();
+                        }
+                        blocked.add(w.key);
+                    }
+                }
+                if (next == null) {
                     idle.computeIfAbsent(c.key, k -> new ArrayDeque<>()).addLast(c);
                     return;
                 }
-            } else if (!next.key.equals(c.key)) {
-                c.discarded = true;
-                connections.remove(c);
-                transfer = true;
             }
         }
         if (next == null) {

@@ -29,7 +29,8 @@ import org.xnio.ssl.XnioSsl;
  * connect not done by then is given up (see
  * {@link ConnectionPool#connectTimedOut}): Undertow's client cannot cancel it, so its socket
  * stays with the kernel until the kernel's own connect gives up, and is closed the moment it
- * connects or fails.
+ * connects or fails. The pool lets at most {@link OriginClient#MAX_CONNECTS_PER_ORIGIN} connects
+ * to one origin hold a place at once.
  */
 final class Connector {
     private static final OptionMap SOCKET_OPTIONS = OptionMap.create(Options.TCP_NODELAY, true);
@@ -167,8 +168,6 @@ final class Connector {
         final boolean ownTimeout;
         private final AtomicBoolean settled = new AtomicBoolean();
         volatile OriginScheduler.Scheduled timer;
-        /** After a timeout: whether the connect's place was freed then (else it is freed when the socket closes). */
-        private volatile boolean placeFreed;
 
         PendingConnect(OriginCall call) {
             this.call = call;
@@ -182,7 +181,7 @@ final class Connector {
                 pool.connected(call, connection);
             } else {
                 IoUtils.safeClose(connection);
-                pool.abandonedConnectEnded(placeFreed);
+                pool.abandonedConnectEnded(call);
             }
         }
 
@@ -195,13 +194,13 @@ final class Connector {
                 }
                 pool.connectFailed(call, e);
             } else {
-                pool.abandonedConnectEnded(placeFreed);
+                pool.abandonedConnectEnded(call);
             }
         }
 
         void timedOut() {
             if (settled.compareAndSet(false, true)) {
-                placeFreed = pool.connectTimedOut(call, ownTimeout ? OriginClient.UNREACHABLE : OriginClient.TIMED_OUT);
+                pool.connectTimedOut(call, ownTimeout ? OriginClient.UNREACHABLE : OriginClient.TIMED_OUT);
             }
         }
     }

@@ -42,6 +42,8 @@ final class OriginCall implements Runnable {
     boolean retried;
     /** Only a new connection (or one that has just answered) will do: the retry after a reused one failed. */
     boolean fresh;
+    /** Its connect was given up at its timeout and still holds a place (no abandoned place was free). Under the pool's lock. */
+    boolean placeKept;
 
     OriginCall(URI uri, OriginRequest request, Supplier<OriginRequest> resign, Duration timeout, XnioIoThread home,
             ConnectionPool pool) {

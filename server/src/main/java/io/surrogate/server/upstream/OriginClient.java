@@ -18,7 +18,7 @@ import org.xnio.XnioWorker;
  * of its own: Undertow's HTTP/1.1 client on the edge's XNIO IO threads, keep-alive connections
  * pooled per origin (scheme, host, port), one request at a time on each, at most
  * {@link #MAX_IN_FLIGHT} connections in all (opening ones included: they are files of the edge's
- * budget); past that, up to {@link #MAX_WAITING} requests wait their turn first come first
+ * budget), at most {@link #MAX_CONNECTS_PER_ORIGIN} of them opening to one origin; past that, up to {@link #MAX_WAITING} requests wait their turn first come first
  * served, and more fail at once as {@link Failure#BUSY}. Each request has a timer for its whole
  * life, waiting included, and its answer (or failure) completes a future on whichever thread saw
  * it; callers hop to their own thread.
@@ -55,10 +55,21 @@ public final class OriginClient implements AutoCloseable {
     /**
      * Connects given up at their timeout whose sockets the kernel still holds (Undertow's client
      * cannot cancel a connect): their places are freed for new connections; past this many, a
-     * connect given up keeps its place until its socket closes. Files within the edge's own
-     * reserve.
+     * connect given up keeps its place (and its count against its origin's
+     * {@link #MAX_CONNECTS_PER_ORIGIN}) until its socket closes or an abandoned place frees.
+     * Files within the edge's own reserve.
      */
     public static final int MAX_ABANDONED_CONNECTS = 8;
+    /**
+     * Connects to one origin (scheme, host, port) that hold a place at once: under way, or given
+     * up with no abandoned place free. Once a connect to an origin was given up at its timeout,
+     * only one at a time is under way to it (the rest of this many are given-up ones keeping
+     * their places) until one connects. A request for an origin with no room for another connect
+     * waits in the queue without a place, its timeout running, while requests for other origins
+     * pass it; so an origin whose connects hang holds at most this many of the
+     * {@link #MAX_IN_FLIGHT} places.
+     */
+    public static final int MAX_CONNECTS_PER_ORIGIN = 8;
     /** The most of an origin's answer body the edge keeps (a rejection forwarded to the client); the rest is read and dropped. */
     public static final int MAX_ANSWER_BODY = 64 * 1024;
     /** Past {@link #MAX_ANSWER_BODY}, how much more is read and dropped to keep the connection; a longer body closes it instead. */

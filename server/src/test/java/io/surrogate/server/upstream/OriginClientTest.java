@@ -116,6 +116,10 @@ class OriginClientTest {
         List<CompletableFuture<OriginClient.Answer>> busy = new ArrayList<>();
         for (int i = 0; i < OriginClient.MAX_IN_FLIGHT; i++) {
             busy.add(sendLater(Duration.ofSeconds(10)));
+            if (busy.size() % OriginClient.MAX_CONNECTS_PER_ORIGIN == 0) {
+                // connects to one origin go a few at a time: the rest would wait in a small queue
+                assertThat(eventually(() -> origin.requests.get() == busy.size())).isTrue();
+            }
         }
         assertThat(eventually(() -> origin.requests.get() == OriginClient.MAX_IN_FLIGHT)).isTrue();
         return busy;
@@ -297,23 +301,90 @@ class OriginClientTest {
 
     @Test
     void pastTheAbandonedConnectsAConnectGivenUpKeepsItsPlaceUntilItsSocketCloses() throws Exception {
+        int first = OriginClient.MAX_CONNECTS_PER_ORIGIN;
         int tries = OriginClient.MAX_ABANDONED_CONNECTS + 2;
+        assertThat(first).as("this test's arithmetic").isEqualTo(OriginClient.MAX_ABANDONED_CONNECTS);
         List<CompletableFuture<OriginClient.Answer>> answers = new ArrayList<>();
         try (BlackHole hole = new BlackHole()) {
             for (int i = 0; i < tries; i++) {
-                answers.add(client.send(hole.uri(), subscribe(), Duration.ofSeconds(10)));
+                answers.add(client.send(hole.uri(), subscribe(), Duration.ofSeconds(20)));
             }
-            assertThat(eventually(() -> time.pending() == 2 * tries)).isTrue();
+            assertThat(eventually(() -> time.pending() == tries + first)).as("every request's timer, the first ones' connects'").isTrue();
+            assertThat(client.waitingRequests()).as("waiting for the origin's connects").isEqualTo(tries - first);
             time.advance(OriginClient.CONNECT_TIMEOUT);
-            for (CompletableFuture<OriginClient.Answer> f : answers) {
+            for (CompletableFuture<OriginClient.Answer> f : answers.subList(0, first)) {
                 assertThat(f.get(5, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.REFUSED);
             }
             assertThat(client.abandonedConnects()).isEqualTo(OriginClient.MAX_ABANDONED_CONNECTS);
-            assertThat(client.openConnections()).as("the places of the connects past the bound").isEqualTo(2);
+            for (int i = first; i < tries; i++) {
+                int left = tries - i;
+                assertThat(eventually(() -> time.pending() == left + 1)).as("one connect at a time to an origin that did not answer one").isTrue();
+                assertThat(client.waitingRequests()).isEqualTo(left - 1);
+                time.advance(OriginClient.CONNECT_TIMEOUT);
+                assertThat(answers.get(i).get(5, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.REFUSED);
+            }
+            assertThat(client.abandonedConnects()).isEqualTo(OriginClient.MAX_ABANDONED_CONNECTS);
+            assertThat(client.openConnections()).as("the places of the connects past the bound").isEqualTo(tries - first);
             hole.close();
         }
         assertThat(eventually(() -> client.abandonedConnects() == 0 && client.openConnections() == 0))
                 .as("every socket closed once the kernel's connects end, every place free").isTrue();
+    }
+
+    @Test
+    void anOriginWhoseConnectsHangHoldsAtMostItsShareOfThePlacesAndOthersAreReached() throws Exception {
+        int calls = OriginClient.MAX_IN_FLIGHT + 16;
+        int share = OriginClient.MAX_CONNECTS_PER_ORIGIN;
+        List<CompletableFuture<OriginClient.Answer>> stuck = new ArrayList<>();
+        try (BlackHole hole = new BlackHole()) {
+            for (int i = 0; i < calls; i++) {
+                stuck.add(client.send(hole.uri(), subscribe(), Duration.ofSeconds(60)));
+            }
+            assertThat(eventually(() -> time.pending() == calls + share)).isTrue();
+            assertThat(client.openConnections()).as("connects to the hole").isEqualTo(share);
+            assertThat(client.waitingRequests()).isEqualTo(calls - share);
+            assertThat(send().status()).as("another origin is reached while the hole's requests wait").isEqualTo(202);
+
+            // the first connects are given up and abandoned, their places freed; then one connect
+            // at a time goes to the hole, is given up with no abandoned place left, and keeps its place
+            time.advance(OriginClient.CONNECT_TIMEOUT);
+            for (int i = 0; i < share; i++) {
+                assertThat(stuck.get(i).get(5, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.REFUSED);
+            }
+            assertThat(client.abandonedConnects()).isEqualTo(OriginClient.MAX_ABANDONED_CONNECTS);
+            for (int i = share; i < 2 * share; i++) {
+                int left = calls - i;
+                assertThat(eventually(() -> time.pending() == left + 1)).as("the hole's one connect under way").isTrue();
+                time.advance(OriginClient.CONNECT_TIMEOUT);
+                assertThat(stuck.get(i).get(5, TimeUnit.SECONDS).failure()).isEqualTo(OriginClient.Failure.REFUSED);
+            }
+            assertThat(client.openConnections()).as("the hole's kept places and the other origin's idle connection")
+                    .isEqualTo(share + 1);
+            assertThat(client.waitingRequests()).isEqualTo(calls - 2 * share);
+            assertThat(time.pending()).as("no connect under way: the hole holds its share").isEqualTo(calls - 2 * share);
+
+            // every other place is still the other origin's: more requests at once than the hole holds
+            origin.hold();
+            List<CompletableFuture<OriginClient.Answer>> others = new ArrayList<>();
+            for (int i = 0; i < OriginClient.MAX_IN_FLIGHT - share; i++) {
+                others.add(sendLater(Duration.ofSeconds(10)));
+            }
+            assertThat(eventually(() -> origin.requests.get() == 1 + OriginClient.MAX_IN_FLIGHT - share)).isTrue();
+            origin.release();
+            for (CompletableFuture<OriginClient.Answer> f : others) {
+                assertThat(f.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+            }
+
+            time.advance(Duration.ofSeconds(60));
+            for (int i = 0; i < calls; i++) {
+                assertThat(stuck.get(i).get(5, TimeUnit.SECONDS).failure())
+                        .isEqualTo(i < 2 * share ? OriginClient.Failure.REFUSED : OriginClient.Failure.TIMEOUT);
+            }
+            assertThat(client.waitingRequests()).isZero();
+            hole.close();
+        }
+        assertThat(eventually(() -> client.abandonedConnects() == 0 && client.openConnections() == OriginClient.MAX_IN_FLIGHT - share))
+                .as("the hole's sockets closed, its places free; the other origin's connections idle").isTrue();
     }
 
     @Test
