@@ -1,5 +1,6 @@
 package io.surrogate.server.upstream;
 
+import io.surrogate.server.LogLine;
 import io.undertow.client.ClientConnection;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -101,8 +102,8 @@ final class ConnectionPool {
         }
         if (full) {
             if (report) {
-                LOG.warning(() -> "event=origin-queue-full waiting=" + maxWaiting
-                        + " action=\"more requests fail at once until half of the queue has drained\"");
+                LOG.warning(() -> LogLine.of("origin-queue-full").with("waiting", maxWaiting)
+                        .with("action", "more requests fail at once until half of the queue has drained").toString());
             }
             finish(call, OriginClient.BUSY);
         } else if (reuse == null && !connect) {
@@ -207,7 +208,7 @@ final class ConnectionPool {
     }
 
     void connectFailed(OriginCall call, IOException e) {
-        LOG.fine(() -> "event=origin-connect-failed origin=" + call.origin + " error=\"" + e + "\"");
+        LOG.fine(() -> LogLine.of("origin-connect-failed").with("origin", call.origin).with("error", e).toString());
         synchronized (lock) {
             open--;
         }
@@ -230,7 +231,7 @@ final class ConnectionPool {
             }
         }
         boolean wasFreed = freed;
-        LOG.fine(() -> "event=origin-connect-timeout origin=" + call.origin + " place-freed=" + wasFreed);
+        LOG.fine(() -> LogLine.of("origin-connect-timeout").with("origin", call.origin).with("place-freed", wasFreed).toString());
         finish(call, answer);
         if (freed) {
             pump();
