@@ -141,13 +141,15 @@ public final class EdgeServer implements AutoCloseable {
             try {
                 rules.watch();
             } catch (IOException e) {
-                LOG.warning(() -> "event=rules-watch-unavailable reason=\"" + e.getMessage() + "\" (reload with POST /admin/reload)");
+                LOG.warning(() -> LogLine.of("rules-watch-unavailable").with("reason", e.getMessage())
+                        .with("help", "reload with POST /admin/reload").toString());
             }
         }
-        LOG.info(() -> "event=listening clients=" + clientAddress + " origin-side=" + originAddress + " edge=" + config.edgeId()
-                + " origin=" + config.origin().map(Object::toString).orElse("(per rule)") + " rules-generation=1");
-        LOG.info(() -> "event=capacity open-file-limit=" + ClientConnections.maxOpenFiles() + " clients=" + capacity
-                + " (at the limit new connections get 503)");
+        LOG.info(() -> LogLine.of("listening").with("clients", clientAddress).with("origin-side", originAddress)
+                .with("edge", config.edgeId()).with("origin", config.origin().map(Object::toString).orElse("(per rule)"))
+                .with("rules-generation", 1).toString());
+        LOG.info(() -> LogLine.of("capacity").with("open-file-limit", ClientConnections.maxOpenFiles()).with("clients", capacity)
+                .with("help", "at the limit new connections get 503").toString());
     }
 
     /** The origin client as the registry and the subscribe flow see it; counts the calls out. */
@@ -277,6 +279,6 @@ public final class EdgeServer implements AutoCloseable {
         if (ownScheduler != null) {
             ownScheduler.close();
         }
-        LOG.info("event=stopped");
+        LOG.info(LogLine.of("stopped").toString());
     }
 }

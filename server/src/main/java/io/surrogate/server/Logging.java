@@ -33,9 +33,13 @@ public final class Logging {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT.withZone(ZoneOffset.UTC);
     static final int QUEUE_LINES = 8192;
 
-    /** JUL holds loggers weakly: a level set on a logger nobody references is lost at the next GC. */
-    private static final Logger XNIO = Logger.getLogger("org.xnio");
-    private static final Logger UNDERTOW = Logger.getLogger("io.undertow");
+    /**
+     * The libraries' loggers, held at WARNING whatever the level: at INFO they are chatty about
+     * their own start-up, at TRACE Undertow prints header values (user ids among them). A static
+     * list, as JUL holds loggers weakly: a level set on a logger nobody references is lost at the
+     * next GC.
+     */
+    static final List<Logger> LIBRARIES = List.of(Logger.getLogger("org.xnio"), Logger.getLogger("io.undertow"));
 
     private Logging() {}
 
@@ -51,9 +55,9 @@ public final class Logging {
         handler.setLevel(level);
         root.addHandler(handler);
         root.setLevel(level);
-        // the libraries are chatty at INFO about their own start-up; keep their warnings
-        XNIO.setLevel(Level.WARNING);
-        UNDERTOW.setLevel(Level.WARNING);
+        for (Logger library : LIBRARIES) {
+            library.setLevel(Level.WARNING);
+        }
     }
 
     /** Writes out every line logged so far (the root handlers' {@link Handler#flush}). */

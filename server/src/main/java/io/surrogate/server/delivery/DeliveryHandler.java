@@ -1,5 +1,6 @@
 package io.surrogate.server.delivery;
 
+import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.reload.LiveRules;
 import io.surrogate.server.transport.EventFrame;
@@ -14,7 +15,6 @@ import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -132,9 +132,7 @@ public final class DeliveryHandler implements HttpHandler {
 
     private void answer(HttpServerExchange exchange, int status, String word, String detail) {
         metrics.delivery(word);
-        if (LOG.isLoggable(Level.FINE)) {
-            LOG.fine("event=delivery result=" + word + " detail=" + detail.replace('\n', ' '));
-        }
+        LOG.fine(() -> LogLine.of("delivery").with("result", word).with("detail", detail).toString());
         Responses.text(exchange, status, word + "\n" + detail + "\n");
     }
 
@@ -143,8 +141,8 @@ public final class DeliveryHandler implements HttpHandler {
         if (r.edgeAddress() != null) {
             exchange.getResponseHeaders().put(X_EVENT_EDGE, r.edgeAddress());
         }
-        LOG.info(() -> "event=delivery-refused status=" + r.status() + " result=" + r.word() + " from="
-                + exchange.getSourceAddress().getAddress().getHostAddress() + " detail=\"" + r.detail() + "\"");
+        LOG.info(() -> LogLine.of("delivery-refused").with("status", r.status()).with("result", r.word())
+                .with("from", exchange.getSourceAddress().getAddress().getHostAddress()).with("detail", r.detail()).toString());
         Responses.text(exchange, r.status(), r.word() + "\n" + r.detail() + "\n");
     }
 }

@@ -1,5 +1,6 @@
 package io.surrogate.server.guard;
 
+import io.surrogate.server.LogLine;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
 import io.undertow.server.HttpHandler;
@@ -59,8 +60,8 @@ public final class FramingGuard implements HttpHandler {
     private void expired(HttpServerExchange exchange) {
         String reason = "the request body did not arrive within " + deadline.bound().toMillis() + " ms";
         if (exchange.isResponseStarted()) {
-            LOG.info(() -> "event=request-refused status=none reason=\"" + reason + "\" listener=" + listener
-                    + " from=" + client(exchange) + " (connection closed)");
+            LOG.info(() -> LogLine.of("request-refused").with("status", "none").with("reason", reason).with("listener", listener)
+                    .with("from", client(exchange)).with("action", "connection-closed").toString());
             IoUtils.safeClose(exchange.getConnection());
         } else {
             // closed as soon as the 408 is written: Undertow's clean close would wait up to 10 s more
@@ -83,8 +84,8 @@ public final class FramingGuard implements HttpHandler {
     };
 
     private void refuse(HttpServerExchange exchange, int status, String word, String reason, IoCallback then) {
-        LOG.info(() -> "event=request-refused status=" + status + " result=" + word + " reason=\"" + reason + "\" listener="
-                + listener + " from=" + client(exchange));
+        LOG.info(() -> LogLine.of("request-refused").with("status", status).with("result", word).with("reason", reason)
+                .with("listener", listener).with("from", client(exchange)).toString());
         exchange.setPersistent(false);
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONNECTION, "close");

@@ -1,5 +1,6 @@
 package io.surrogate.server.guard;
 
+import io.surrogate.server.LogLine;
 import java.util.logging.Filter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -42,12 +43,11 @@ final class ParserRefusals implements Filter {
         }
         Throwable cause = record.getThrown();
         String reason = cause == null ? "unparseable request"
-                : (cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()))
-                        .replace('"', '\'').replace('\n', ' ');
+                : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         record.setLevel(Level.INFO);
         record.setLoggerName("surrogate.http");
-        record.setMessage("event=request-refused status=400 result=unparseable reason=\"" + truncate(reason)
-                + "\" (refused by the HTTP parser before the edge saw the request)");
+        record.setMessage(LogLine.of("request-refused").with("status", 400).with("result", "unparseable").with("reason", truncate(reason))
+                .with("help", "refused by the HTTP parser before the edge saw the request").toString());
         record.setParameters(null);
         record.setThrown(null);
         return true;

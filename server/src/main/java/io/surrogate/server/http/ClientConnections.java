@@ -1,5 +1,6 @@
 package io.surrogate.server.http;
 
+import io.surrogate.server.LogLine;
 import io.surrogate.server.transport.ConnectionState;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.ServerConnection;
@@ -84,8 +85,8 @@ public final class ClientConnections {
         long now = ticker.getAsLong();
         long last = lastRefusalLog.get();
         if (now - last >= REFUSAL_LOG_INTERVAL_NANOS && lastRefusalLog.compareAndSet(last, now)) {
-            LOG.warning(() -> "event=connection-limit capacity=" + capacity + " refused-total=" + n
-                    + " (new connections get 503 until held ones leave; this line repeats at most every 10 s)");
+            LOG.warning(() -> LogLine.of("connection-limit").with("capacity", capacity).with("refused-total", n)
+                    .with("help", "new connections get 503 until held ones leave; this line repeats at most every 10 s").toString());
         }
     }
 

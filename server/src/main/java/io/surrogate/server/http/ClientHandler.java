@@ -3,6 +3,7 @@ package io.surrogate.server.http;
 import io.surrogate.engine.Decision;
 import io.surrogate.engine.EdgeEnvironment;
 import io.surrogate.engine.request.EdgeRequest;
+import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.reload.LiveRules;
 import io.surrogate.server.subscribe.SubscribeFlow;
@@ -101,7 +102,7 @@ public final class ClientHandler implements HttpHandler {
                 unmatched(exchange, body);
             }
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "event=request-failed from=" + client(exchange), e);
+            LOG.log(Level.WARNING, LogLine.of("request-failed").with("from", client(exchange)).toString(), e);
             if (!exchange.isResponseStarted()) {
                 text(exchange, StatusCodes.INTERNAL_SERVER_ERROR, "the edge failed on this request\n");
             } else {
@@ -120,7 +121,7 @@ public final class ClientHandler implements HttpHandler {
             return false;
         }
         metrics.subscribe("rate-limited");
-        LOG.info(() -> "event=rate-limited rule=\"" + broken.rule() + "\" from=" + client(exchange));
+        LOG.info(() -> LogLine.of("rate-limited").with("rule", broken.rule()).with("from", client(exchange)).toString());
         exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString(retryAfter[0]));
         headers(exchange, decision.responseHeaders());
         text(exchange, broken.status(), "too many requests; retry in " + retryAfter[0] + " s\n");
@@ -147,10 +148,10 @@ public final class ClientHandler implements HttpHandler {
 
     private void unreadable(HttpServerExchange exchange, BodyReader.Refusal refusal) {
         if (refusal == BodyReader.Refusal.TOO_LARGE) {
-            LOG.info(() -> "event=request-refused status=413 limit=" + maxBody + " from=" + client(exchange));
+            LOG.info(() -> LogLine.of("request-refused").with("status", 413).with("limit", maxBody).with("from", client(exchange)).toString());
             text(exchange, StatusCodes.REQUEST_ENTITY_TOO_LARGE, "request body over " + maxBody + " bytes\n");
         } else {
-            LOG.fine(() -> "event=request-unreadable from=" + client(exchange));
+            LOG.fine(() -> LogLine.of("request-unreadable").with("from", client(exchange)).toString());
             text(exchange, StatusCodes.BAD_REQUEST, "unreadable request body\n");
         }
     }

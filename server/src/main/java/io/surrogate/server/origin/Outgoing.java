@@ -82,9 +82,10 @@ public record Outgoing(String method, String path, String eventId, String user, 
         return new Outgoing(method, path, eventId, user, token, body, sentBody, contentType, timestamp, nonce, secret, header);
     }
 
+    /** Never the user, as this goes to the log. */
     @Override
     public String toString() {
-        return method + " " + path + " event=" + eventId + " user=" + user + " token=" + Subscription.abbreviate(token)
+        return method + " " + path + " event=" + eventId + " token=" + Subscription.abbreviate(token)
                 + " t=" + timestamp + " n=" + nonce;
     }
 }

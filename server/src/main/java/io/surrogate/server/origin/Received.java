@@ -53,8 +53,9 @@ public record Received(String method, String path, Map<String, List<String>> hea
         return signature == JdkSignature.Check.VALID;
     }
 
+    /** Never the user, as this goes to the log. */
     @Override
     public String toString() {
-        return method + " " + path + " id=" + eventId() + " user=" + user() + " signature=" + signature;
+        return method + " " + path + " id=" + eventId() + " signature=" + signature;
     }
 }

@@ -13,8 +13,9 @@ public record Subscription(String token, String eventId, String user, Instant si
         return token == null || token.length() <= 16 ? String.valueOf(token) : token.substring(0, 16) + "...";
     }
 
+    /** The event and the start of the token; never the user, as this goes to the log. */
     @Override
     public String toString() {
-        return "event=" + eventId + " user=" + user + " token=" + abbreviate(token);
+        return "event=" + eventId + " token=" + abbreviate(token);
     }
 }

@@ -1,5 +1,6 @@
 package io.surrogate.server.reload;
 
+import io.surrogate.server.LogLine;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -67,13 +68,13 @@ final class RulesWatcher implements AutoCloseable {
                     reload.run();
                 } catch (RuntimeException | StackOverflowError e) {
                     // whatever a version of the files does, the watcher lives on for the next one
-                    LOG.log(Level.SEVERE, "event=rules-reload-failed watching=true", e);
+                    LOG.log(Level.SEVERE, LogLine.of("rules-reload-failed").with("watching", "true").toString(), e);
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closing
         } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "event=rules-watch-failed reloading=post-admin-reload-only", e);
+            LOG.log(Level.SEVERE, LogLine.of("rules-watch-failed").with("reloading", "post-admin-reload-only").toString(), e);
         }
     }
 
@@ -87,7 +88,7 @@ final class RulesWatcher implements AutoCloseable {
         try {
             watcher.close();
         } catch (IOException e) {
-            LOG.fine("closing the watch service: " + e.getMessage());
+            LOG.fine(() -> LogLine.of("rules-watch-close-failed").with("error", e.getMessage()).toString());
         }
         thread.interrupt();
         try {

@@ -4,6 +4,7 @@ import io.surrogate.engine.Decision;
 import io.surrogate.engine.EdgeEnvironment;
 import io.surrogate.engine.SubscriptionPlan;
 import io.surrogate.engine.Transport;
+import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.transport.EventFrame;
@@ -106,7 +107,7 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         if (!s.plan().user().isEmpty()) {
             Subscription older = byUser.put(userKey(s), s);
             if (older != null && older != s) {
-                LOG.info(() -> "event=duplicate-subscription " + older + " replaced by " + s.handleHex());
+                LOG.info(() -> older.logLine("duplicate-subscription").with("replaced-by", s.handleHex()).toString());
                 metrics.disconnect("duplicate");
                 endAndTell(older, "duplicate");
             }
@@ -223,8 +224,8 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     private boolean notTaken(Subscription s, long seq) {
         if (seq == Subscription.OVER_BUDGET) {
             metrics.disconnect("replay-budget");
-            LOG.warning(() -> "event=replay-budget-spent " + s + " budget-bytes=" + budget.limit()
-                    + " (a subscription that no client holds ends when its events do not fit)");
+            LOG.warning(() -> s.logLine("replay-budget-spent").with("budget-bytes", budget.limit())
+                    .with("help", "a subscription that no client holds ends when its events do not fit").toString());
             endAndTell(s, "replay-budget");
         }
         return seq < 0;
@@ -305,7 +306,7 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
             metrics.held(c.transport()).decrementAndGet();
         }
         if (!"answered".equals(reason) && !"poll-timeout".equals(reason) && !"one-shot".equals(reason)) {
-            LOG.fine(() -> "event=client-released reason=" + reason + " transport=" + c.transport().label());
+            LOG.fine(() -> LogLine.of("client-released").with("reason", reason).with("transport", c.transport().label()).toString());
         }
     }
 
@@ -342,7 +343,8 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     @Override
     public void slow(HeldResponse<Subscription> c) {
         metrics.disconnect("slow-client");
-        LOG.info(() -> "event=slow-client-disconnected transport=" + c.transport().label() + " queued-bytes-over=" + maxQueuedBytes);
+        LOG.info(() -> LogLine.of("slow-client-disconnected").with("transport", c.transport().label())
+                .with("queued-bytes-over", maxQueuedBytes).toString());
     }
 
     private void expire(Subscription s) {

@@ -10,6 +10,7 @@ import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.text.Escaping;
+import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.transport.CloseWatcher;
@@ -107,7 +108,7 @@ public final class SubscribeFlow {
         Optional<URI> target = origin.target(call);
         if (target.isEmpty()) {
             metrics.subscribe("no-origin");
-            LOG.warning(() -> "event=subscribe-failed reason=no-origin rule=\"" + plan.rule() + "\"");
+            LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "no-origin").with("rule", plan.rule()).toString());
             text(exchange, StatusCodes.BAD_GATEWAY, "no origin is configured for this rule\n");
             return;
         }
@@ -140,7 +141,7 @@ public final class SubscribeFlow {
 
     /** Something threw after the origin was asked: the subscription goes (the origin told if it had accepted), the exchange ends. */
     private void failed(HttpServerExchange exchange, Subscription sub, OriginAnswer answer, RuntimeException e) {
-        LOG.log(Level.WARNING, "event=subscribe-failed reason=edge-error " + sub, e);
+        LOG.log(Level.WARNING, sub.logLine("subscribe-failed").with("reason", "edge-error").toString(), e);
         metrics.subscribe("edge-error");
         if (answer != null && answer.accepted()) {
             registry.endAndTell(sub, "edge-error");
@@ -177,20 +178,21 @@ public final class SubscribeFlow {
         registry.discard(sub);
         if (answer.failure() == OriginAnswer.Failure.TIMEOUT) {
             metrics.subscribe("origin-timeout");
-            LOG.warning(() -> "event=subscribe-failed reason=origin-timeout timeout=" + settings.originTimeout().toMillis() + "ms");
+            LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "origin-timeout")
+                    .with("timeout", settings.originTimeout().toMillis() + "ms").toString());
             text(exchange, StatusCodes.GATEWAY_TIME_OUT, "the origin did not answer in time\n");
         } else if (answer.failure() == OriginAnswer.Failure.REFUSED) {
             metrics.subscribe("origin-unreachable");
-            LOG.warning(() -> "event=subscribe-failed reason=origin-unreachable");
+            LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "origin-unreachable").toString());
             text(exchange, StatusCodes.BAD_GATEWAY, "the origin cannot be reached\n");
         } else if (answer.failure() == OriginAnswer.Failure.BUSY) {
             metrics.subscribe("origin-busy");
-            LOG.warning(() -> "event=subscribe-failed reason=origin-busy");
+            LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "origin-busy").toString());
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
             text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "too many requests are waiting for the origin; retry later\n");
         } else if (answer.status() >= 400 && answer.status() <= 599) {
             metrics.subscribe("rejected");
-            LOG.fine(() -> "event=subscribe-rejected status=" + answer.status() + " event-id=" + Escaping.headerValue(plan.eventId()));
+            LOG.fine(() -> LogLine.of("subscribe-rejected").with("status", answer.status()).with("event-id", plan.eventId()).toString());
             headers(exchange, responseHeaders);
             if (settings.forwardRejectionBody() && answer.body().length > 0) {
                 exchange.setStatusCode(answer.status());
@@ -202,7 +204,8 @@ public final class SubscribeFlow {
             }
         } else {
             metrics.subscribe("origin-bad-answer");
-            LOG.warning(() -> "event=subscribe-failed reason=origin-answered status=" + answer.status() + " expected=202");
+            LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "origin-answered").with("status", answer.status())
+                    .with("expected", 202).toString());
             text(exchange, StatusCodes.BAD_GATEWAY, "the origin answered " + answer.status() + " instead of 202\n");
         }
     }

@@ -2,6 +2,7 @@ package io.surrogate.server.subscribe;
 
 import io.surrogate.engine.SubscriptionPlan;
 import io.surrogate.engine.SubscriptionType;
+import io.surrogate.server.LogLine;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.transport.EventFrame;
 import io.surrogate.server.transport.HeldResponse;
@@ -266,6 +267,11 @@ public final class Subscription implements HeldResponse.Feed {
             grace.cancel();
             grace = null;
         }
+    }
+
+    /** A log line about this subscription: {@code subscription=HANDLE event-id=ID}, never its user. */
+    LogLine logLine(String event) {
+        return LogLine.of(event).with("subscription", handleHex).with("event-id", plan.eventId());
     }
 
     /** Names the subscription by its handle and event; never its user, which logs must not carry. */

@@ -51,7 +51,7 @@ final class Unsubscriber {
         try {
             target = origin.target(request(s));
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "event=unsubscribe-failed " + s, e);
+            LOG.log(Level.WARNING, s.logLine("unsubscribe-failed").toString(), e);
             return;
         }
         if (target.isEmpty()) {
@@ -135,7 +135,7 @@ final class Unsubscriber {
     private void failed(Subscription s, int attempt, RuntimeException e) {
         done();
         metrics.unsubscribe("given-up");
-        LOG.log(Level.WARNING, "event=unsubscribe-given-up " + s + " attempts=" + (attempt + 1) + " last=failed", e);
+        LOG.log(Level.WARNING, s.logLine("unsubscribe-given-up").with("attempts", attempt + 1).with("last", "failed").toString(), e);
     }
 
     private void answered(Subscription s, URI uri, int attempt, String why, OriginAnswer answer) {
@@ -143,18 +143,18 @@ final class Unsubscriber {
         if (acknowledged) {
             done();
             metrics.unsubscribe("acknowledged");
-            LOG.fine(() -> "event=unsubscribed " + s + " reason=" + why);
+            LOG.fine(() -> s.logLine("unsubscribed").with("reason", why).toString());
             return;
         }
         String what = answer == null ? "failed" : answer.describe();
         if (attempt >= BACKOFF_MILLIS.length || stopping) {
             done();
             metrics.unsubscribe("given-up");
-            LOG.warning(() -> "event=unsubscribe-given-up " + s + " attempts=" + (attempt + 1) + " last=" + what);
+            LOG.warning(() -> s.logLine("unsubscribe-given-up").with("attempts", attempt + 1).with("last", what).toString());
             return;
         }
         metrics.unsubscribe("retried");
-        LOG.fine(() -> "event=unsubscribe-retry " + s + " attempt=" + (attempt + 1) + " origin " + what);
+        LOG.fine(() -> s.logLine("unsubscribe-retry").with("attempt", attempt + 1).with("last", what).toString());
         try {
             scheduler.schedule(Scheduler.DIRECT, () -> attempt(s, uri, attempt + 1, why), BACKOFF_MILLIS[attempt]);
         } catch (RejectedExecutionException stopped) {

@@ -1,5 +1,6 @@
 package io.surrogate.server.upstream;
 
+import io.surrogate.server.LogLine;
 import io.undertow.client.ClientConnection;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -110,8 +111,8 @@ final class ConnectionPool {
         }
         if (full) {
             if (report) {
-                LOG.warning(() -> "event=origin-queue-full waiting=" + maxWaiting
-                        + " action=\"more requests fail at once until half of the queue has drained\"");
+                LOG.warning(() -> LogLine.of("origin-queue-full").with("waiting", maxWaiting)
+                        .with("action", "more requests fail at once until half of the queue has drained").toString());
             }
             finish(call, OriginClient.BUSY);
         } else if (start == null) {
@@ -283,7 +284,7 @@ final class ConnectionPool {
     }
 
     void connectFailed(OriginCall call, IOException e) {
-        LOG.fine(() -> "event=origin-connect-failed origin=" + call.origin + " error=\"" + e + "\"");
+        LOG.fine(() -> LogLine.of("origin-connect-failed").with("origin", call.origin).with("error", e).toString());
         synchronized (lock) {
             open--;
             connectEnded(call.key);
@@ -314,7 +315,7 @@ final class ConnectionPool {
             }
         }
         boolean wasFreed = freed;
-        LOG.fine(() -> "event=origin-connect-timeout origin=" + call.origin + " place-freed=" + wasFreed);
+        LOG.fine(() -> LogLine.of("origin-connect-timeout").with("origin", call.origin).with("place-freed", wasFreed).toString());
         finish(call, answer);
         pump(); // a place freed, or at least a connect no longer under way: the origin's probe may start
     }

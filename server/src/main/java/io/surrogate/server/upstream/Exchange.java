@@ -1,5 +1,6 @@
 package io.surrogate.server.upstream;
 
+import io.surrogate.server.LogLine;
 import io.undertow.client.ClientCallback;
 import io.undertow.client.ClientExchange;
 import io.undertow.connector.PooledByteBuffer;
@@ -99,13 +100,13 @@ final class Exchange implements ClientCallback<ClientExchange> {
         }
         if (reused && !answering && !call.retried) {
             call.retried = true;
-            LOG.fine(() -> "event=origin-retry origin=" + call.origin + " error=\"" + e + "\"");
+            LOG.fine(() -> LogLine.of("origin-retry").with("origin", call.origin).with("error", e).toString());
             if (call.signAgain()) {
                 pool.dispatch(call, true, true);
             }
             return;
         }
-        LOG.fine(() -> "event=origin-request-failed origin=" + call.origin + " error=\"" + e + "\"");
+        LOG.fine(() -> LogLine.of("origin-request-failed").with("origin", call.origin).with("error", e).toString());
         pool.finish(call, OriginClient.UNREACHABLE);
     }
 

@@ -2,6 +2,7 @@ package io.surrogate.server.upstream;
 
 import io.surrogate.engine.Decision;
 import io.surrogate.engine.OriginRequest;
+import io.surrogate.server.LogLine;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -93,13 +94,13 @@ final class OriginCall implements Runnable {
         try {
             again = resign.get();
         } catch (RuntimeException e) {
-            LOG.warning(() -> "event=origin-resign-failed origin=" + origin + " error=\"" + e + "\"");
+            LOG.warning(() -> LogLine.of("origin-resign-failed").with("origin", origin).with("error", e).toString());
             pool.finish(this, OriginClient.UNREACHABLE);
             return false;
         }
         String refusal = OutgoingHeaders.invalidHeader(again);
         if (refusal != null) {
-            LOG.warning(() -> "event=origin-request-refused origin=" + origin + " reason=\"" + refusal + "\"");
+            LOG.warning(() -> LogLine.of("origin-request-refused").with("origin", origin).with("reason", refusal).toString());
             pool.finish(this, OriginClient.UNREACHABLE);
             return false;
         }

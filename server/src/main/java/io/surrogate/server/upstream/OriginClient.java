@@ -1,6 +1,7 @@
 package io.surrogate.server.upstream;
 
 import io.surrogate.engine.OriginRequest;
+import io.surrogate.server.LogLine;
 import io.undertow.server.DefaultByteBufferPool;
 import java.net.URI;
 import java.time.Duration;
@@ -149,7 +150,7 @@ public final class OriginClient implements AutoCloseable {
         XnioWorker w = worker;
         String refusal = w == null ? "the origin client is not started" : OutgoingHeaders.refusal(uri, request);
         if (refusal != null) {
-            LOG.warning(() -> "event=origin-request-refused uri=\"" + uri + "\" reason=\"" + refusal + "\"");
+            LOG.warning(() -> LogLine.of("origin-request-refused").with("uri", uri).with("reason", refusal).toString());
             return CompletableFuture.completedFuture(UNREACHABLE);
         }
         XnioIoThread here = XnioIoThread.currentThread();
