@@ -19,10 +19,8 @@ import org.xnio.XnioIoThread;
 /**
  * The books of the origin connections: idle connections per origin (scheme, host, port), the
  * count of connections open or opening (at most {@link OriginClient#MAX_IN_FLIGHT}), the connects
- * holding a place per origin (at most {@link OriginClient#MAX_CONNECTS_PER_ORIGIN}, so that an
- * origin whose connects hang cannot take every place; one at a time once one was given up at its
- * timeout, until one connects), and the queue of requests waiting for one (at
- * most {@code maxWaiting}, first come first served among those that can start: a request whose
+ * under way per origin ({@link OriginConnects}), and the queue of requests waiting for one
+ * ({@link WaitingQueue}; first come first served among those that can start: a request whose
  * origin has its most connects under way lets those behind it pass). The books are kept under
  * one lock, held for a few field updates at a time (and one walk of the queue when a place
  * frees while requests wait); everything a connection does runs on the IO thread it belongs to.
@@ -31,39 +29,23 @@ final class ConnectionPool {
     private static final Logger LOG = Logger.getLogger("surrogate.origin");
 
     private final Connector connector;
-    private final int maxWaiting;
 
     private final Object lock = new Object();
     /** Idle connections by origin key, most recently used last. Under {@link #lock}. */
     private final Map<String, ArrayDeque<PooledConnection>> idle = new HashMap<>();
     /** Every connected connection not yet discarded. Under {@link #lock}. */
     private final Set<PooledConnection> connections = new HashSet<>();
-    /** Requests waiting for a connection, oldest first; a request that times out leaves it at once. Under {@link #lock}. */
-    private final ArrayDeque<OriginCall> waiting = new ArrayDeque<>();
+    /** Requests waiting for a connection. Under {@link #lock}. */
+    private final WaitingQueue waiting;
     /** Connections open or being opened: at most {@link OriginClient#MAX_IN_FLIGHT}. Under {@link #lock}. */
     private int open;
-    /** Connects given up at their connect timeout whose sockets the kernel has not closed yet, their places freed. Under {@link #lock}. */
-    private int abandoned;
-    /**
-     * Connects per origin key that hold a place: under way, or given up with no abandoned place
-     * free (see {@link #keptPlaces}). At most {@link OriginClient#MAX_CONNECTS_PER_ORIGIN} each; a
-     * key leaves the map at zero. Under {@link #lock}.
-     */
-    private final Map<String, Integer> connecting = new HashMap<>();
-    /** Calls whose connect was given up and keeps its place, oldest first: the next abandoned place freed goes to the oldest. Under {@link #lock}. */
-    private final ArrayDeque<OriginCall> keptPlaces = new ArrayDeque<>();
-    /**
-     * Origin keys whose last connect to end was given up at its timeout: one connect at a time
-     * goes to them (a probe) until one connects. Under {@link #lock}.
-     */
-    private final Set<String> unresponsive = new HashSet<>();
+    /** The connects under way per origin and those given up. Under {@link #lock}. */
+    private final OriginConnects connects = new OriginConnects();
     private boolean closed;
-    /** The queue was full and that was logged; logged again once it has drained to half. Under {@link #lock}. */
-    private boolean fullReported;
 
     ConnectionPool(Connector connector, int maxWaiting) {
         this.connector = connector;
-        this.maxWaiting = maxWaiting;
+        this.waiting = new WaitingQueue(maxWaiting);
     }
 
     /**
@@ -87,32 +69,21 @@ final class ConnectionPool {
                 return; // timed out already: its timer's removal from the queue has run or will find it there
             }
             if (!closed) {
-                dropCompleted();
+                waiting.dropCompleted();
                 start = tryStart(call, fresh);
                 if (start == null) {
-                    if (front) {
-                        call.fresh = fresh;
-                        waiting.addFirst(call);
+                    WaitingQueue.Admission admission = waiting.add(call, front, fresh);
+                    if (admission == WaitingQueue.Admission.QUEUED) {
                         return;
                     }
-                    full = waiting.size() >= maxWaiting;
-                    if (!full) {
-                        if (waiting.size() < maxWaiting / 2) {
-                            fullReported = false;
-                        }
-                        call.fresh = fresh;
-                        waiting.addLast(call);
-                        return;
-                    }
-                    report = !fullReported;
-                    fullReported = true;
+                    full = true;
+                    report = admission == WaitingQueue.Admission.FULL_FIRST;
                 }
             }
         }
         if (full) {
             if (report) {
-                LOG.warning(() -> LogLine.of("origin-queue-full").with("waiting", maxWaiting)
-                        .with("action", "more requests fail at once until half of the queue has drained").toString());
+                waiting.logFull();
             }
             finish(call, OriginClient.BUSY);
         } else if (start == null) {
@@ -134,7 +105,7 @@ final class ConnectionPool {
         if (reuse != null) {
             return new Start(call, reuse, null);
         }
-        if (!roomToConnect(call.key)) {
+        if (!connects.roomFor(call.key)) {
             return null;
         }
         PooledConnection evicted = null;
@@ -143,30 +114,8 @@ final class ConnectionPool {
         } else if ((evicted = takeAnyIdle()) == null) {
             return null; // else the evicted connection's place passes to this one
         }
-        connecting.merge(call.key, 1, Integer::sum);
+        connects.started(call.key);
         return new Start(call, null, evicted);
-    }
-
-    /**
-     * Under {@link #lock}: whether another connect to {@code key} may start: fewer than
-     * {@link OriginClient#MAX_CONNECTS_PER_ORIGIN} hold a place, and, when its last connect was
-     * given up, none is under way.
-     */
-    private boolean roomToConnect(String key) {
-        int places = connecting.getOrDefault(key, 0);
-        if (places >= OriginClient.MAX_CONNECTS_PER_ORIGIN) {
-            return false;
-        }
-        if (places == 0 || !unresponsive.contains(key)) {
-            return true;
-        }
-        int kept = 0;
-        for (OriginCall k : keptPlaces) {
-            if (k.key.equals(key)) {
-                kept++;
-            }
-        }
-        return places == kept;
     }
 
     /** Outside {@link #lock}: starts what {@link #tryStart} booked. */
@@ -181,11 +130,6 @@ final class ConnectionPool {
         } else {
             connector.connectOn(call.home, call, null);
         }
-    }
-
-    /** Under {@link #lock}: a connect of {@code key} no longer holds a place (connected, failed, or given up with its place freed). */
-    private void connectEnded(String key) {
-        connecting.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
     }
 
     /** Runs {@code task} on {@code thread} (now, when already on it); if the worker has stopped, {@code call} fails instead. */
@@ -232,13 +176,6 @@ final class ConnectionPool {
         return null;
     }
 
-    /** Under {@link #lock}: drops requests at the head of the queue that already completed (a timer's removal not yet made). */
-    private void dropCompleted() {
-        while (!waiting.isEmpty() && waiting.peekFirst().result.isDone()) {
-            waiting.pollFirst();
-        }
-    }
-
     /** A call's timeout passed: out of the queue wherever it waits, or its connection closed. */
     void timedOut(OriginCall call) {
         synchronized (lock) {
@@ -264,8 +201,7 @@ final class ConnectionPool {
         boolean stopped;
         boolean others;
         synchronized (lock) {
-            connectEnded(call.key);
-            unresponsive.remove(call.key);
+            connects.connected(call.key);
             stopped = closed;
             others = !waiting.isEmpty();
             if (!stopped) {
@@ -287,31 +223,22 @@ final class ConnectionPool {
         LOG.fine(() -> LogLine.of("origin-connect-failed").with("origin", call.origin).with("error", e).toString());
         synchronized (lock) {
             open--;
-            connectEnded(call.key);
+            connects.failed(call.key);
         }
         finish(call, OriginClient.UNREACHABLE);
         pump();
     }
 
     /**
-     * A connect not done at its connect timeout: the call fails with {@code answer} and, unless
-     * {@link OriginClient#MAX_ABANDONED_CONNECTS} sockets are already left to the kernel, its
-     * place is freed now (and it no longer counts against its origin's connects under way);
-     * else it keeps both until its socket closes or an abandoned place frees (see
-     * {@link #abandonedConnectEnded}).
+     * A connect not done at its connect timeout: the call fails with {@code answer}, and its
+     * place is freed now unless it has to keep it (see {@link OriginConnects#gaveUp}).
      */
     void connectTimedOut(OriginCall call, OriginClient.Answer answer) {
-        boolean freed = false;
+        boolean freed;
         synchronized (lock) {
-            unresponsive.add(call.key);
-            if (abandoned < OriginClient.MAX_ABANDONED_CONNECTS) {
-                abandoned++;
+            freed = connects.gaveUp(call);
+            if (freed) {
                 open--;
-                connectEnded(call.key);
-                freed = true;
-            } else {
-                call.placeKept = true;
-                keptPlaces.addLast(call);
             }
         }
         boolean wasFreed = freed;
@@ -322,25 +249,12 @@ final class ConnectionPool {
 
     /**
      * The socket of {@code call}'s connect, given up at its timeout, is closed at last: its file
-     * is free, and its place if it kept one; an abandoned place freed goes to the oldest connect
-     * that kept its place, whose place is freed then.
+     * is free, and a place with it (see {@link OriginConnects#abandonedEnded}).
      */
     void abandonedConnectEnded(OriginCall call) {
         synchronized (lock) {
-            if (call.placeKept) {
-                call.placeKept = false;
-                keptPlaces.remove(call);
+            if (connects.abandonedEnded(call)) {
                 open--;
-                connectEnded(call.key);
-            } else {
-                OriginCall kept = keptPlaces.pollFirst();
-                if (kept == null) {
-                    abandoned--;
-                } else {
-                    kept.placeKept = false;
-                    open--;
-                    connectEnded(kept.key);
-                }
             }
         }
         pump();
@@ -370,7 +284,7 @@ final class ConnectionPool {
     private void pump() {
         List<Start> starts = null;
         synchronized (lock) {
-            dropCompleted();
+            waiting.dropCompleted();
             if (closed || waiting.isEmpty()) {
                 return;
             }
@@ -433,35 +347,13 @@ final class ConnectionPool {
             if (c.discarded) {
                 return;
             }
-            dropCompleted();
+            waiting.dropCompleted();
             if (!closed) {
-                // the oldest request this connection can serve: one of its origin, or one of an
-                // origin with room for another connect, to be opened in this one's place
-                Set<String> blocked = null;
-                for (Iterator<OriginCall> it = waiting.iterator(); it.hasNext();) {
-                    OriginCall w = it.next();
-                    if (w.result.isDone()) {
-                        it.remove();
-                    } else if (blocked != null && blocked.contains(w.key)) {
-                        continue;
-                    } else if (w.key.equals(c.key)) {
-                        it.remove();
-                        next = w;
-                        break;
-                    } else if (roomToConnect(w.key)) {
-                        it.remove();
-                        next = w;
-                        transfer = true;
-                        connecting.merge(w.key, 1, Integer::sum);
-                        c.discarded = true;
-                        connections.remove(c);
-                        break;
-                    } else {
-                        if (blocked == null) {
-                            blocked = new HashSet<>();
-                        }
-                        blocked.add(w.key);
-                    }
+                next = waiting.takeFor(c.key, connects);
+                transfer = next != null && !next.key.equals(c.key);
+                if (transfer) {
+                    c.discarded = true; // a new connection is opened in this one's place
+                    connections.remove(c);
                 }
                 if (next == null) {
                     idle.computeIfAbsent(c.key, k -> new ArrayDeque<>()).addLast(c);
@@ -547,7 +439,7 @@ final class ConnectionPool {
 
     int abandoned() {
         synchronized (lock) {
-            return abandoned;
+            return connects.abandoned();
         }
     }
 
@@ -567,8 +459,7 @@ final class ConnectionPool {
             }
             closed = true;
             all = new ArrayList<>(connections);
-            queued = new ArrayList<>(waiting);
-            waiting.clear();
+            queued = waiting.drain();
             idle.clear();
         }
         for (OriginCall q : queued) {
