@@ -12,6 +12,7 @@ import io.surrogate.server.origin.SampleOrigin;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -167,18 +168,18 @@ class ClientDropTest {
     @Test
     void aClientThatDropsWhileTheOriginDecidesIsNeverHeldAndTheOriginIsToldAfterItsAccept() throws Exception {
         try (EdgeFixture f = EdgeFixture.start(EdgeFixture.rule("repeatable", "sse", "1s", ""))) {
-            f.origin.setSubscribeAnswer(r -> Answer.accepted().delayedBy(Duration.ofMillis(500)));
+            CountDownLatch answer = new CountDownLatch(1);
+            f.origin.setSubscribeAnswer(r -> HeldClients.after(answer, Answer.accepted()));
             Socket client = HeldClients.send(f.clientPort(), "/sub?e=2&u=B");
             String token = f.origin.awaitReceived(SUBSCRIBE, 1, WAIT).get(0).token();
 
             client.close();
-            // until the origin hears of it, the edge holds nothing for that client (the subscription is
-            // registered from the moment the origin is asked, so that an early delivery waits in it)
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (f.origin.unsubscribes().isEmpty() && System.nanoTime() < deadline) {
-                assertThat(f.edge.heldConnections()).as("connections held for a client that left").isZero();
-                Thread.sleep(5);
-            }
+            // the client is gone before the origin answers: its 202 is released only once the edge has
+            // seen the close; until the origin hears of it, the edge holds nothing for that client
+            assertThat(eventually(WAIT, () -> HeldClients.gauge(f, "surrogate_client_connections") == 0)).as("the edge saw the close")
+                    .isTrue();
+            assertThat(f.edge.heldConnections()).as("connections held for a client that left").isZero();
+            answer.countDown();
 
             List<Received> gone = f.origin.awaitReceived(UNSUBSCRIBE, 1, WAIT);
             assertThat(gone).hasSize(1);

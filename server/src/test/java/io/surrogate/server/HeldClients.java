@@ -80,6 +80,32 @@ final class HeldClients {
         return 0;
     }
 
+    /** A gauge without labels of the edge's /metrics text, e.g. {@code surrogate_client_connections}; -1 when absent. */
+    static double gauge(EdgeFixture f, String name) {
+        for (String line : f.edge.metricsText().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * An origin answer policy that holds its request until {@code release} is counted down (the
+     * test decides when the origin answers; no clock is waited on), then answers {@code answer}.
+     */
+    static io.surrogate.server.origin.Answer after(java.util.concurrent.CountDownLatch release, io.surrogate.server.origin.Answer answer) {
+        try {
+            if (!release.await(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the test never released the origin's answer");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return answer;
+    }
+
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import io.surrogate.server.origin.Answer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,12 +102,14 @@ class SubscribeFlowTest {
     @Test
     void anEventDeliveredBeforeTheEdgeHoldsTheClientWaitsForIt() throws Exception {
         try (EdgeFixture f = EdgeFixture.start(EdgeFixture.rule("repeatable", "sse", "1s", ""))) {
-            f.origin.setSubscribeAnswer(r -> Answer.accepted().delayedBy(Duration.ofMillis(500)));
+            CountDownLatch answer = new CountDownLatch(1);
+            f.origin.setSubscribeAnswer(r -> HeldClients.after(answer, Answer.accepted()));
             CompletableFuture<RawClient> opening = CompletableFuture.supplyAsync(() -> open(f, "/sub?e=2&u=B"));
             String token = f.origin.awaitReceived("/subscribe-event", 1, WAIT).get(0).token();
             Delivery early = f.origin.deliver(token, "2", "B", bytes("early"));
             assertThat(early.status()).as("the origin's 202 has not reached the edge yet").isEqualTo(202);
             assertThat(early.word()).isEqualTo("queued");
+            answer.countDown();
             RawClient client = opening.get();
             assertThat(client.status).isEqualTo(200);
             assertThat(data(client, "sse")).isEqualTo("early");
