@@ -1,6 +1,9 @@
 package io.surrogate.server;
 
 import io.surrogate.server.guard.BodyDeadline;
+import io.surrogate.server.http.AdminAuth;
+import io.surrogate.server.http.TrustedProxies;
+import io.surrogate.server.tls.TlsSettings;
 import io.surrogate.server.time.Scheduler;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
@@ -38,6 +41,9 @@ import java.util.Optional;
  * @param replayBudget the most bytes of events the edge keeps, in all, for subscriptions that
  *        no client holds; a subscription whose event does not fit ends and its origin is told
  * @param bodyDeadline how long a request body may take to arrive after its headers, on both listeners
+ * @param tls TLS and HTTP/2 on the listeners; {@link TlsSettings#NONE}: plain HTTP/1.1
+ * @param proxies the peers whose word on the client's address is taken; {@link TrustedProxies#NONE}: nobody's
+ * @param admin how {@code /admin/*} and {@code /metrics} are authenticated; {@link AdminAuth#NONE}: they are not
  */
 public record ServerConfig(
         InetSocketAddress clientListen,
@@ -58,7 +64,10 @@ public record ServerConfig(
         InstantSource clock,
         Optional<Scheduler> scheduler,
         long replayBudget,
-        BodyDeadline bodyDeadline) {
+        BodyDeadline bodyDeadline,
+        TlsSettings tls,
+        TrustedProxies proxies,
+        AdminAuth admin) {
 
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
     public static final int DEFAULT_MAX_EVENT_SIZE = 64 * 1024;
@@ -82,12 +91,15 @@ public record ServerConfig(
         }
         origin.ifPresent(ServerConfig::checkOrigin);
         Objects.requireNonNull(bodyDeadline, "bodyDeadline");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(proxies, "proxies");
+        Objects.requireNonNull(admin, "admin");
     }
 
     /** guard: issue 12 — the same with another body deadline (a bound, or a timer a test fires). */
     public ServerConfig withBodyDeadline(BodyDeadline deadline) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, deadline);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, deadline, tls, proxies, admin);
     }
 
     /** Without the time and the replay budget: the system clock, the edge's own scheduler, the default budget. */
@@ -96,7 +108,7 @@ public record ServerConfig(
             Duration signatureWindow, int replayCapacity, boolean watchRules, int maxClients, Optional<HttpHandler> fallback) {
         this(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize, maxQueuedBytes,
                 signatureWindow, replayCapacity, watchRules, maxClients, fallback, Clock.systemUTC(), Optional.empty(),
-                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT);
+                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT, TlsSettings.NONE, TrustedProxies.NONE, AdminAuth.NONE);
     }
 
     /** Loopback listeners on free ports and the defaults: what tests and the demo start from. */
@@ -104,39 +116,60 @@ public record ServerConfig(
         return new ServerConfig(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), origin, rules, keys,
                 "edge-1", Optional.empty(), DEFAULT_MAX_BODY, DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_QUEUED_BYTES,
                 DEFAULT_SIGNATURE_WINDOW, DEFAULT_REPLAY_CAPACITY, true, 0, Optional.empty(), Clock.systemUTC(), Optional.empty(),
-                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT);
+                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT, TlsSettings.NONE, TrustedProxies.NONE, AdminAuth.NONE);
     }
 
     public ServerConfig withMaxClients(int clients) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, clock, scheduler, replayBudget, bodyDeadline);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin);
     }
 
     public ServerConfig withWatchRules(boolean watch) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watch, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline);
+                maxQueuedBytes, signatureWindow, replayCapacity, watch, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin);
     }
 
     public ServerConfig withMaxQueuedBytes(int bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline);
+                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin);
     }
 
     public ServerConfig withReplayCapacity(int capacity) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline);
+                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin);
     }
 
     /** With this clock and scheduler (tests drive time with them). */
     public ServerConfig withTime(InstantSource clock, Scheduler scheduler) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
                 maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, Optional.of(scheduler),
-                replayBudget, bodyDeadline);
+                replayBudget, bodyDeadline, tls, proxies, admin);
     }
 
     public ServerConfig withReplayBudget(long bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, bytes, bodyDeadline);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, bytes, bodyDeadline, tls, proxies, admin);
+    }
+
+    /** With TLS and HTTP/2 settings for the listeners. */
+    public ServerConfig withTls(TlsSettings settings) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget,
+                bodyDeadline, settings, proxies, admin);
+    }
+
+    /** With the proxies whose word on the client's address the edge takes. */
+    public ServerConfig withProxies(TrustedProxies trusted) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget,
+                bodyDeadline, tls, trusted, admin);
+    }
+
+    /** With the authentication of the operators' endpoints ({@code /admin/*}, {@code /metrics}). */
+    public ServerConfig withAdmin(AdminAuth auth) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget,
+                bodyDeadline, tls, proxies, auth);
     }
 
     /** The origin is a base URL without a path: the protocol paths are signed as sent. */
