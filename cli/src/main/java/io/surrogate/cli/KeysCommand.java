@@ -24,12 +24,18 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Manage the keyring: a directory of Tink keysets, one NAME.json per key, named as <key> names them.",
                 "A token key (AES-256-GCM) encrypts X-Event-Tokens; an hmac key (HMAC-SHA256) signs requests to and from the origin."},
         mixinStandardHelpOptions = true,
-        subcommands = {KeysCommand.Generate.class, KeysCommand.ListKeys.class, KeysCommand.Rotate.class, KeysCommand.Export.class},
+        subcommands = {KeysCommand.Generate.class, KeysCommand.ListKeys.class, KeysCommand.Rotate.class, KeysCommand.Add.class,
+                KeysCommand.Promote.class, KeysCommand.Retire.class, KeysCommand.Export.class},
         footer = {"", "Examples:",
                 "  surrogate keys generate ywewu238347i3u --keys keys",
                 "  surrogate keys generate origin --type hmac --keys keys",
                 "  surrogate keys list --keys keys",
-                "  surrogate keys rotate ywewu238347i3u --keys keys"})
+                "  surrogate keys rotate ywewu238347i3u --keys keys",
+                "Staged rotation (the origin learns the new secret before the edge signs with it):",
+                "  surrogate keys add origin --keys keys",
+                "  surrogate keys export origin --id ID --keys keys",
+                "  surrogate keys promote origin ID --keys keys",
+                "  surrogate keys retire origin OLD-ID --keys keys"})
 final class KeysCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -77,6 +83,42 @@ final class KeysCommand implements Callable<Integer> {
             }
             return key;
         }
+
+        /** Reads NAME's keyset, changes it, writes it back; 1 with a message when the change is refused. */
+        int change(String name, KeysetChange change, String done) throws IOException, GeneralSecurityException {
+            if (!validName(name)) {
+                return SurrogateCommand.EXIT_USAGE;
+            }
+            Optional<NamedKey> key = existing(name);
+            if (key.isEmpty()) {
+                return SurrogateCommand.EXIT_ERRORS;
+            }
+            KeysetHandle current = TinkKeys.fromJson(Files.readString(Keyring.fileOf(keys, name)));
+            KeysetHandle next;
+            try {
+                next = change.apply(current, key.get().purpose());
+            } catch (GeneralSecurityException e) {
+                err().println("error: " + name + ": " + e.getMessage());
+                return SurrogateCommand.EXIT_ERRORS;
+            }
+            Keyring.write(keys, name, next);
+            NamedKey changed = Keyring.open(keys).find(name).orElseThrow();
+            out().println(done + " " + name + ":");
+            for (String id : Keyring.describe(changed)) {
+                out().println("  key id " + id);
+            }
+            return 0;
+        }
+
+        int keyId(String text) {
+            return TinkKeys.parseId(text).orElseThrow(() -> new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "not a key id: '" + text + "' (a number as 'surrogate keys list' prints it)"));
+        }
+    }
+
+    @FunctionalInterface
+    interface KeysetChange {
+        KeysetHandle apply(KeysetHandle current, KeyPurpose purpose) throws GeneralSecurityException;
     }
 
     @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -142,7 +184,7 @@ final class KeysCommand implements Callable<Integer> {
     }
 
     @Command(name = "rotate", mixinStandardHelpOptions = true,
-            description = {"Add a new primary key to a keyset; the old keys keep verifying.",
+            description = {"Add a new primary key to a keyset; the old keys keep verifying (for an hmac key the origin must hold the new secret first: use add, export --id, promote, retire).",
                     "New tokens and signatures use the new key; held subscriptions survive. Edges pick the change up on reload."},
             footer = {"", "Example:", "  surrogate keys rotate mail-token --keys keys"})
     static final class Rotate extends KeyringOption implements Callable<Integer> {
@@ -167,13 +209,70 @@ final class KeysCommand implements Callable<Integer> {
         }
     }
 
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = {"Add a key to a keyset without making it the primary (staged rotation).",
+                    "Edges reading the keyring accept it at once (tokens open, delivery signatures verify) but still mint and sign "
+                            + "with the primary, so an origin or another edge that does not know the new key yet loses nothing.",
+                    "Then: 'keys export NAME --id ID' to the origin (hmac keys), 'keys promote NAME ID', later 'keys retire NAME OLD-ID'."},
+            footer = {"", "Example:", "  surrogate keys add origin --keys keys"})
+    static final class Add extends KeyringOption implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "The key to add a key id to.")
+        String name;
+
+        @Override
+        public Integer call() throws IOException, GeneralSecurityException {
+            return change(name, TinkKeys::addStaged, "added a key id, not primary, to");
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = {"Make a key id of a keyset its primary: edges mint tokens and sign requests with it from their next reload.",
+                    "The old primary stays and keeps verifying. For an hmac key, promote only once the origin holds the new secret."},
+            footer = {"", "Example:", "  surrogate keys promote origin 1940377016 --keys keys"})
+    static final class Promote extends KeyringOption implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The key.")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "ID", description = "The key id to make primary, as 'keys list' prints it.")
+        String id;
+
+        @Override
+        public Integer call() throws IOException, GeneralSecurityException {
+            int keyId = keyId(id);
+            return change(name, (current, purpose) -> TinkKeys.promote(current, keyId), "promoted key id " + id + " of");
+        }
+    }
+
+    @Command(name = "retire", mixinStandardHelpOptions = true,
+            description = {"Remove a key id from a keyset for good; never the primary.",
+                    "Tokens and signatures made with it stop verifying at the edges' next reload. A subscription an edge holds is "
+                            + "found by its token as sent and keeps receiving; retire a token key id once the longest token "
+                            + "lifetime has passed since it stopped being primary, an hmac key id once the origin no longer signs with it."},
+            footer = {"", "Example:", "  surrogate keys retire origin 3826592240 --keys keys"})
+    static final class Retire extends KeyringOption implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "NAME", description = "The key.")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "ID", description = "The key id to remove, as 'keys list' prints it.")
+        String id;
+
+        @Override
+        public Integer call() throws IOException, GeneralSecurityException {
+            int keyId = keyId(id);
+            return change(name, (current, purpose) -> TinkKeys.retire(current, keyId), "retired key id " + id + " of");
+        }
+    }
+
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = {"Print an hmac key's primary secret, base64, for the origin's configuration.",
+            description = {"Print an hmac key's secret, base64, for the origin's configuration: the primary's, or the key id --id names.",
                     "This prints secret material: send it to the origin over a secure channel, never to a log."},
             footer = {"", "Example:", "  surrogate keys export origin --keys keys > origin-secret.b64"})
     static final class Export extends KeyringOption implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", description = "An hmac key.")
         String name;
+
+        @Option(names = "--id", paramLabel = "ID", description = "The key id to export (default: the primary), as 'keys list' prints it.")
+        String id;
 
         @Override
         public Integer call() throws IOException {
@@ -188,7 +287,17 @@ final class KeysCommand implements Callable<Integer> {
                 err().println("error: '" + name + "' is a token key; only edges read tokens, so it is never exported");
                 return SurrogateCommand.EXIT_ERRORS;
             }
-            out().println(Base64.getEncoder().encodeToString(TinkKeys.hmacSecret(key.get())));
+            if (id == null) {
+                out().println(Base64.getEncoder().encodeToString(TinkKeys.hmacSecret(key.get())));
+                return 0;
+            }
+            int keyId = keyId(id);
+            try {
+                out().println(Base64.getEncoder().encodeToString(TinkKeys.hmacSecret(key.get(), keyId)));
+            } catch (IllegalArgumentException e) {
+                err().println("error: " + name + " has no key id " + id + "; 'surrogate keys list --keys " + keys + "' shows them");
+                return SurrogateCommand.EXIT_ERRORS;
+            }
             return 0;
         }
     }

@@ -2,6 +2,7 @@ package io.surrogate.engine;
 
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.text.Escaping;
+import io.surrogate.engine.token.NamedKey;
 import io.surrogate.engine.token.OriginSignature;
 import io.surrogate.engine.token.TinkTokenCodec;
 import io.surrogate.engine.token.TokenClaims;
@@ -76,11 +77,27 @@ public final class Subscriptions {
 
     /** {@code POST /unsubscribe-event} for a subscription whose client went away. */
     public static OriginRequest unsubscribe(SubscriptionPlan plan, EdgeRequest request, String token, EdgeEnvironment env) {
-        return originRequest(UNSUBSCRIBE_PATH, plan, request, token, env.clock().instant().getEpochSecond(), OriginSignature.newNonce());
+        return unsubscribe(plan, request, token, env, plan.settings().originKey());
+    }
+
+    /**
+     * The same, signed with {@code originKey}: the keyring's current version of the rule's origin
+     * key, for a subscription that outlived a rotation of it (its plan still holds the key as it
+     * was when the rules were compiled).
+     */
+    public static OriginRequest unsubscribe(SubscriptionPlan plan, EdgeRequest request, String token, EdgeEnvironment env,
+            NamedKey originKey) {
+        return originRequest(UNSUBSCRIBE_PATH, plan, request, token, env.clock().instant().getEpochSecond(), OriginSignature.newNonce(),
+                originKey);
     }
 
     static OriginRequest originRequest(String protocolPath, SubscriptionPlan plan, EdgeRequest request, String token,
             long timestamp, String nonce) {
+        return originRequest(protocolPath, plan, request, token, timestamp, nonce, plan.settings().originKey());
+    }
+
+    static OriginRequest originRequest(String protocolPath, SubscriptionPlan plan, EdgeRequest request, String token,
+            long timestamp, String nonce, NamedKey originKey) {
         String basePath = "";
         // the origin hears its own name: the rule's origin's host and port here; without one, the
         // edge's HTTP client sets Host from the origin serve was started with. Never the client's.
@@ -97,7 +114,7 @@ public final class Subscriptions {
         String user = Escaping.headerValue(plan.user());
         byte[] body = new byte[0];
         OriginSignature.Header signature = OriginSignature.sign(
-                new OriginSignature.Signed("POST", path, eventId, user, token, body), plan.settings().originKey(), timestamp, nonce);
+                new OriginSignature.Signed("POST", path, eventId, user, token, body), originKey, timestamp, nonce);
         List<Decision.HeaderField> headers = new ArrayList<>();
         if (host != null && !host.isEmpty()) {
             headers.add(new Decision.HeaderField("Host", Escaping.headerValue(host)));

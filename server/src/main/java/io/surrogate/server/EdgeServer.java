@@ -91,7 +91,7 @@ public final class EdgeServer implements AutoCloseable {
         OriginCalls calls = originCalls.apply(adapt(origin, originCallsOut));
         EnvironmentHolder env = new EnvironmentHolder();
         this.registry = new LocalRegistry(calls, metrics, env, scheduler, config.clock(), new ReplayBudget(config.replayBudget()),
-                config.maxQueuedBytes());
+                config.maxQueuedBytes(), () -> rules.current().keys());
         ReplayGuard replays = new ReplayGuard(config.replayCapacity(), config.signatureWindow().toSeconds());
         DeliveryHandler deliveries = new DeliveryHandler(rules,
                 new DeliveryVerifier(config.edgeId(), config.signatureWindow().toSeconds(), registry::byToken), replays,

@@ -1,6 +1,7 @@
 package io.surrogate.engine.token;
 
 import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.KeyStatus;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
@@ -41,6 +42,49 @@ public final class TinkKeys {
                 .build();
     }
 
+    /**
+     * A new key, enabled but not primary: edges open tokens and verify signatures made with it,
+     * but still mint and sign with the old primary until {@link #promote} (staged rotation).
+     */
+    public static KeysetHandle addStaged(KeysetHandle current, KeyPurpose purpose) throws GeneralSecurityException {
+        register();
+        return KeysetHandle.newBuilder(current)
+                .addEntry(KeysetHandle.generateEntryFromParameters(purpose.parameters()).withRandomId().setStatus(KeyStatus.ENABLED))
+                .build();
+    }
+
+    /** The key {@code id} becomes the primary; it must be in the keyset and enabled. */
+    public static KeysetHandle promote(KeysetHandle current, int id) throws GeneralSecurityException {
+        register();
+        KeysetHandle.Builder b = KeysetHandle.newBuilder(current);
+        b.getAt(indexOf(current, id)).makePrimary();
+        return b.build();
+    }
+
+    /** The key {@code id} leaves the keyset for good; never the primary. */
+    public static KeysetHandle retire(KeysetHandle current, int id) throws GeneralSecurityException {
+        register();
+        int index = indexOf(current, id);
+        if (current.getPrimary().getId() == id) {
+            throw new GeneralSecurityException("key id " + Integer.toUnsignedString(id) + " is the primary; promote another key first");
+        }
+        KeysetHandle.Builder b = KeysetHandle.newBuilder(current);
+        b.deleteAt(index);
+        return b.build();
+    }
+
+    private static int indexOf(KeysetHandle h, int id) throws GeneralSecurityException {
+        for (int i = 0; i < h.size(); i++) {
+            if (h.getAt(i).getId() == id) {
+                if (h.getAt(i).getStatus() != KeyStatus.ENABLED) {
+                    throw new GeneralSecurityException("key id " + Integer.toUnsignedString(id) + " is not enabled");
+                }
+                return i;
+            }
+        }
+        throw new GeneralSecurityException("no key id " + Integer.toUnsignedString(id) + " in this keyset");
+    }
+
     /** Cleartext JSON: for a keyring directory readable only by the edge's user. */
     public static String toJson(KeysetHandle handle) throws GeneralSecurityException {
         register();
@@ -54,10 +98,30 @@ public final class TinkKeys {
 
     /** The raw secret of an hmac key's primary, for handing to the origin ({@code keys export}). */
     public static byte[] hmacSecret(NamedKey key) {
+        return hmacSecret(key, key.handle().getPrimary().getId());
+    }
+
+    /** The raw secret of one key id of an hmac keyset, primary or not (staged rotation: the origin learns it first). */
+    public static byte[] hmacSecret(NamedKey key, int id) {
         if (key.purpose() != KeyPurpose.HMAC) {
             throw new IllegalArgumentException(key + " is not an hmac key");
         }
-        HmacKey hmac = (HmacKey) key.handle().getPrimary().getKey();
-        return hmac.getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
+        KeysetHandle h = key.handle();
+        for (int i = 0; i < h.size(); i++) {
+            if (h.getAt(i).getId() == id) {
+                HmacKey hmac = (HmacKey) h.getAt(i).getKey();
+                return hmac.getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
+            }
+        }
+        throw new IllegalArgumentException(key + " has no key id " + Integer.toUnsignedString(id));
+    }
+
+    /** Parses a key id as {@code keys list} prints it (unsigned decimal); empty when it is not one. */
+    public static java.util.OptionalInt parseId(String text) {
+        try {
+            return java.util.OptionalInt.of(Integer.parseUnsignedInt(text));
+        } catch (NumberFormatException e) {
+            return java.util.OptionalInt.empty();
+        }
     }
 }

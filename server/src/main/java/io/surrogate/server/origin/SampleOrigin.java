@@ -68,7 +68,8 @@ public final class SampleOrigin implements AutoCloseable {
     private static final int MAX_BODY = 64 * 1024;
     private static final String TEXT = "text/plain; charset=utf-8";
 
-    private final byte[] secret;
+    /** the secrets signatures from the edge may be made with, and the one this origin signs deliveries with */
+    private volatile Secrets secrets;
     private final InstantSource clock;
     private final HttpServer server;
     private final int port;
@@ -85,6 +86,36 @@ public final class SampleOrigin implements AutoCloseable {
     private volatile boolean oneShot;
     private ScheduledFuture<?> mailTimer;
 
+    /**
+     * The secrets of a key rotation as an origin holds them: every secret it accepts the edge's
+     * signatures with (try each), and the one it signs its deliveries with.
+     */
+    private record Secrets(List<byte[]> accepted, byte[] signing) {
+        JdkSignature.Check verify(String header, JdkSignature.Signed signed, java.time.Instant now) {
+            JdkSignature.Check first = null;
+            for (byte[] secret : accepted) {
+                JdkSignature.Check c = JdkSignature.verify(secret, header, signed, now);
+                if (c == JdkSignature.Check.VALID || c == JdkSignature.Check.STALE) {
+                    return c;
+                }
+                first = first == null ? c : first;
+            }
+            return first;
+        }
+    }
+
+    /**
+     * Changes the secrets at run time, as an origin does during a key rotation: signatures of the
+     * edge are accepted when any of {@code accepted} verifies them; deliveries are signed with
+     * {@code signing}.
+     */
+    public void useSecrets(List<byte[]> accepted, byte[] signing) {
+        if (accepted.isEmpty() || accepted.stream().anyMatch(a -> a.length == 0) || signing.length == 0) {
+            throw new IllegalArgumentException("an empty HMAC secret, or none");
+        }
+        this.secrets = new Secrets(accepted.stream().map(byte[]::clone).toList(), signing.clone());
+    }
+
     /** Binds at once (port 0 picks a free port); {@link #start()} serves. */
     public SampleOrigin(InetSocketAddress bind, byte[] secret, URI edge) throws IOException {
         this(bind, secret, edge, InstantSource.system());
@@ -99,7 +130,7 @@ public final class SampleOrigin implements AutoCloseable {
         if (secret.length == 0) {
             throw new IllegalArgumentException("the HMAC secret is empty");
         }
-        this.secret = secret.clone();
+        this.secrets = new Secrets(List.of(secret.clone()), secret.clone());
         this.clock = clock;
         this.edge = edge;
         this.server = HttpServer.create(bind, 0);
@@ -212,7 +243,7 @@ public final class SampleOrigin implements AutoCloseable {
         String base = edge().getRawPath();
         String path = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + DELIVER_PATH;
         return new Outgoing("POST", path, eventId, user, token, body, null, TEXT,
-                clock.instant().getEpochSecond(), JdkSignature.newNonce(), secret, null);
+                clock.instant().getEpochSecond(), JdkSignature.newNonce(), secrets.signing(), null);
     }
 
     /** Unicast to the client(s) held under {@code token}. Runs on the caller's thread. */
@@ -306,8 +337,8 @@ public final class SampleOrigin implements AutoCloseable {
             JdkSignature.Signed signed = new JdkSignature.Signed(exchange.getRequestMethod(), path,
                     exchange.getRequestHeaders().getFirst("X-Event-Id"), exchange.getRequestHeaders().getFirst("X-Event-User"),
                     exchange.getRequestHeaders().getFirst("X-Event-Token"), body);
-            JdkSignature.Check check = JdkSignature.verify(secret, exchange.getRequestHeaders().getFirst("X-Event-Signature"),
-                    signed, clock.instant());
+            JdkSignature.Check check = secrets.verify(exchange.getRequestHeaders().getFirst("X-Event-Signature"), signed,
+                    clock.instant());
             Received r = new Received(exchange.getRequestMethod(), path, exchange.getRequestHeaders(), body, clock.instant(), check);
             synchronized (received) {
                 received.add(r);

@@ -4,6 +4,7 @@ import io.surrogate.engine.Decision;
 import io.surrogate.engine.EdgeEnvironment;
 import io.surrogate.engine.SubscriptionPlan;
 import io.surrogate.engine.Transport;
+import io.surrogate.engine.token.KeySource;
 import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.time.Scheduler;
@@ -48,9 +49,13 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     private final ReplayBudget budget;
     private final int maxQueuedBytes;
 
+    /**
+     * @param keys the keyring in use now: unsubscribe notices are signed with the current
+     *        version of a subscription's origin key, which may have rotated since it began
+     */
     public LocalRegistry(OriginCalls origin, ServerMetrics metrics, Supplier<EdgeEnvironment> env, Scheduler scheduler,
-            InstantSource clock, ReplayBudget budget, int maxQueuedBytes) {
-        this.unsubscriber = new Unsubscriber(origin, metrics, scheduler, env);
+            InstantSource clock, ReplayBudget budget, int maxQueuedBytes, Supplier<? extends KeySource> keys) {
+        this.unsubscriber = new Unsubscriber(origin, metrics, scheduler, env, keys);
         this.scheduler = scheduler;
         this.clock = clock;
         this.metrics = metrics;

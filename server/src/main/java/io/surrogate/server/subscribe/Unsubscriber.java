@@ -5,6 +5,8 @@ import io.surrogate.engine.OriginRequest;
 import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.request.Headers;
+import io.surrogate.engine.token.KeySource;
+import io.surrogate.engine.token.NamedKey;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.time.Scheduler;
 import java.net.InetAddress;
@@ -34,13 +36,16 @@ final class Unsubscriber {
     private final ServerMetrics metrics;
     private final Scheduler scheduler;
     private final Supplier<EdgeEnvironment> env;
+    private final Supplier<? extends KeySource> keys;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
     private int inFlight;
     private volatile boolean stopping;
 
-    Unsubscriber(OriginCalls origin, ServerMetrics metrics, Scheduler scheduler, Supplier<EdgeEnvironment> env) {
+    Unsubscriber(OriginCalls origin, ServerMetrics metrics, Scheduler scheduler, Supplier<EdgeEnvironment> env,
+            Supplier<? extends KeySource> keys) {
         this.origin = origin;
+        this.keys = keys;
         this.metrics = metrics;
         this.scheduler = scheduler;
         this.env = env;
@@ -113,7 +118,17 @@ final class Unsubscriber {
         EdgeRequest hostOnly = new EdgeRequest("POST", "/", "", "",
                 s.host() == null ? Headers.EMPTY : Headers.builder().add("Host", s.host()).build(), new byte[0],
                 InetAddress.getLoopbackAddress(), 0, 0);
-        return Subscriptions.unsubscribe(s.plan(), hostOnly, s.token(), env.get());
+        return Subscriptions.unsubscribe(s.plan(), hostOnly, s.token(), env.get(), signingKey(s.plan().settings().originKey()));
+    }
+
+    /**
+     * The keyring's current version of the rule's origin key: a subscription may outlive a
+     * rotation, and the origin may no longer hold the secret that was primary when it began.
+     */
+    private NamedKey signingKey(NamedKey compiledWith) {
+        KeySource current = keys.get();
+        return current == null ? compiledWith
+                : current.find(compiledWith.name()).filter(k -> k.purpose() == compiledWith.purpose()).orElse(compiledWith);
     }
 
     private void attempt(Subscription s, URI uri, int attempt, String why) {
