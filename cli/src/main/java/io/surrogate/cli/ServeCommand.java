@@ -3,6 +3,8 @@ package io.surrogate.cli;
 import io.surrogate.server.EdgeServer;
 import io.surrogate.server.Logging;
 import io.surrogate.server.ServerConfig;
+import io.surrogate.server.http.AdminAuth;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -86,6 +88,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO", description = "debug, info, warn or error (or SEVERE, WARNING, INFO, FINE) (default: ${DEFAULT-VALUE}).")
     String logLevel;
 
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "Require 'Authorization: Bearer TOKEN' on /metrics and /admin/*, TOKEN being the file's first line (at least 16 characters).")
+    Path adminTokenFile;
+
     @Override
     public Integer call() throws Exception {
         Optional<Level> parsed = Logging.level(logLevel);
@@ -110,6 +116,13 @@ final class ServeCommand implements Callable<Integer> {
                     Duration.ofSeconds(signatureWindow), replayCapacity, !noWatch, maxClients, Optional.empty());
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
+        }
+        if (adminTokenFile != null) {
+            try {
+                config = config.withAdmin(AdminAuth.fromFile(adminTokenFile));
+            } catch (IOException e) {
+                return usage("--admin-token-file: " + e.getMessage());
+            }
         }
         Logging.install(level, System.err);
         EdgeServer server;

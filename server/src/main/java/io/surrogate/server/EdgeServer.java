@@ -75,6 +75,7 @@ public final class EdgeServer implements AutoCloseable {
         try {
             this.rules = new LiveRules(config.rules(), config.keys(), metrics, config.clock());
         } catch (LiveRules.Rejected e) {
+            metrics.close();
             throw new StartException("the rules do not compile:\n" + e.getMessage(), null);
         }
         this.ownScheduler = config.scheduler().isPresent() ? null : new SystemScheduler();
@@ -99,7 +100,7 @@ public final class EdgeServer implements AutoCloseable {
         ClientHandler clients = new ClientHandler(connections, rules, new RateLimiter(),
                 new SubscribeFlow(registry, calls, metrics, scheduler, config.clock()), metrics, env, config.clock(), config.maxBody(),
                 config.fallback());
-        OriginSideHandler originSide = new OriginSideHandler(deliveries, metrics, rules, () -> !stopping);
+        OriginSideHandler originSide = new OriginSideHandler(deliveries, metrics, rules, () -> !stopping, config.admin());
         metrics.gauge("surrogate.client.connections", "Client connections open (held or not)", connections::open);
         metrics.gauge("surrogate.client.capacity", "Client connections the edge accepts before refusing", connections::capacity);
         metrics.gauge("surrogate.replay.nonces", "Delivery nonces remembered against replays", replays::size);
@@ -279,6 +280,7 @@ public final class EdgeServer implements AutoCloseable {
         if (ownScheduler != null) {
             ownScheduler.close();
         }
+        metrics.close();
         LOG.info(LogLine.of("stopped").toString());
     }
 }

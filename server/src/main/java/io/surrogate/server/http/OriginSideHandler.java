@@ -10,19 +10,28 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
+import io.surrogate.server.LogLine;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
 
 /**
  * The origin-side listener: deliveries, Prometheus metrics, liveness and readiness, and a
  * reload trigger. Not for the public: bind it where only origins and operators reach it.
+ * Deliveries carry their own signature; {@code /metrics} and {@code /admin/*} need the
+ * operators' bearer token when one is configured ({@link AdminAuth}), and {@code /admin/*} is
+ * never done for a browser (a request with an {@code Origin} header), so a page that can reach
+ * the listener cannot make its visitor's browser reload the edge.
  */
 public final class OriginSideHandler implements HttpHandler {
+    private static final Logger LOG = Logger.getLogger("surrogate.admin");
     private final DeliveryHandler deliveries;
     private final ServerMetrics metrics;
     private final LiveRules rules;
     private final BooleanSupplier ready;
+    private final AdminAuth admin;
 
-    public OriginSideHandler(DeliveryHandler deliveries, ServerMetrics metrics, LiveRules rules, BooleanSupplier ready) {
+    public OriginSideHandler(DeliveryHandler deliveries, ServerMetrics metrics, LiveRules rules, BooleanSupplier ready, AdminAuth admin) {
+        this.admin = admin;
         this.deliveries = deliveries;
         this.metrics = metrics;
         this.rules = rules;
@@ -32,6 +41,9 @@ public final class OriginSideHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         String path = exchange.getRequestPath();
+        if ((path.equals("/metrics") || path.startsWith("/admin/")) && !operator(exchange, path)) {
+            return;
+        }
         switch (path) {
             case DeliveryHandler.PATH -> deliveries.handleRequest(exchange);
             case "/metrics" -> {
@@ -65,5 +77,25 @@ public final class OriginSideHandler implements HttpHandler {
             default -> Responses.text(exchange, 404, "not found; this listener serves " + DeliveryHandler.PATH
                     + ", /metrics, /healthz, /readyz and /admin/reload\n");
         }
+    }
+
+    /** False (and answered) when a request to an operators' endpoint is not one an operator made. */
+    private boolean operator(HttpServerExchange exchange, String path) {
+        if (path.startsWith("/admin/") && exchange.getRequestHeaders().contains(Headers.ORIGIN)) {
+            metrics.adminRefused("browser");
+            LOG.warning(() -> LogLine.of("admin-refused").with("path", path).with("reason", "browser")
+                    .with("from", Responses.client(exchange)).toString());
+            Responses.text(exchange, 403, "the admin endpoints are not for browsers (the request has an Origin header)\n");
+            return false;
+        }
+        if (!admin.allows(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION))) {
+            metrics.adminRefused("unauthenticated");
+            LOG.warning(() -> LogLine.of("admin-refused").with("path", path).with("reason", "unauthenticated")
+                    .with("from", Responses.client(exchange)).toString());
+            exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"surrogate\"");
+            Responses.text(exchange, 401, "this endpoint needs the operators' token: Authorization: Bearer TOKEN\n");
+            return false;
+        }
+        return true;
     }
 }

@@ -3,6 +3,13 @@ package io.surrogate.server.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.surrogate.engine.Transport;
@@ -13,13 +20,26 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-/** The edge's Prometheus metrics, served at {@code /metrics} on the origin side. */
-public final class ServerMetrics {
+/**
+ * The edge's Prometheus metrics, served at {@code /metrics} on the origin side: the edge's own,
+ * the JVM's and the process's (open files against their limit, resident memory, GC pauses,
+ * threads), and a build-info gauge. docs/operations.md lists them; docs/grafana-dashboard.json
+ * draws them.
+ */
+public final class ServerMetrics implements AutoCloseable {
+    /**
+     * The buckets of the origin latency histogram: a handful an operator can read (the origin
+     * timeout defaults to 5 s, so the last finite bucket is past it), not Micrometer's 69.
+     */
+    static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(10)};
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<Transport, AtomicInteger> held = new EnumMap<>(Transport.class);
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Timer subscribeLatency;
     private final Timer unsubscribeLatency;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
 
     public ServerMetrics() {
         for (Transport t : Transport.values()) {
@@ -34,15 +54,22 @@ public final class ServerMetrics {
         }
         subscribeLatency = originTimer("subscribe");
         unsubscribeLatency = originTimer("unsubscribe");
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        ProcessMemory.bindTo(registry);
+        BuildInfo.bindTo(registry);
     }
 
     private Timer originTimer(String call) {
         return Timer.builder("surrogate.origin.latency")
                 .description("Time from sending a request to the origin to its answer")
                 .tag("call", call)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(30))
+                .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry);
     }
 
@@ -76,6 +103,11 @@ public final class ServerMetrics {
         count("surrogate.disconnects", "Held clients disconnected by the edge, by reason", "reason", reason);
     }
 
+    /** Requests to the operators' endpoints refused, by reason (unauthenticated, browser). */
+    public void adminRefused(String reason) {
+        count("surrogate.admin.refused", "Requests to /admin/* and /metrics refused, by reason", "reason", reason);
+    }
+
     public Timer originLatency(boolean subscribe) {
         return subscribe ? subscribeLatency : unsubscribeLatency;
     }
@@ -87,5 +119,12 @@ public final class ServerMetrics {
 
     public String scrape() {
         return registry.scrape();
+    }
+
+    /** Stops listening to the JVM's GC notifications (an edge stopped in a JVM that goes on, as in tests). */
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
     }
 }
