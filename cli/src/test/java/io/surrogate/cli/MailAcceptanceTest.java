@@ -69,6 +69,20 @@ class MailAcceptanceTest {
         assertThat(origin).containsSubsequence("X-Event-Id: 2", "X-Event-User: B");
     }
 
+    @Test
+    void dryRunShowsTheForwardedSessionCookieAloneAndItsVersion2Signature() {
+        String out = dryRun(List.of("POST", "http://mail.foo.com/mail/subscribe-event", "--cookie", "user=B; session=abc123; theme=dark",
+                "-H", "Authorization: Bearer not-chosen", "-d", "id=2")).expectCode(0).out();
+        assertThat(out).contains("applied: subscribe user 'B' to event '2', forwarding cookie session to the origin");
+        List<String> origin = out.substring(out.indexOf("origin request")).lines().skip(1).map(String::strip).toList();
+        List<String> names = origin.stream().skip(1).takeWhile(l -> !l.isEmpty()).map(l -> l.substring(0, l.indexOf(':'))).toList();
+        assertThat(names).containsExactly("X-Event-Id", "X-Event-User", "X-Event-Token", "X-Event-Forwarded", "Cookie",
+                "X-Event-Signature", "Content-Length");
+        assertThat(origin).contains("X-Event-Forwarded: cookie", "Cookie: session=abc123")
+                .noneMatch(l -> l.contains("user=B") || l.contains("theme") || l.startsWith("Authorization"));
+        assertThat(origin).anyMatch(l -> l.matches("X-Event-Signature: t=\\d+;n=[0-9a-f]+;v2=[0-9a-f]{64}"));
+    }
+
     @ParameterizedTest
     @MethodSource("requests")
     void theJsonHasTheSameFacts(List<Object> request) {

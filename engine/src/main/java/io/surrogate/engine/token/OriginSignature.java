@@ -58,6 +58,13 @@ public final class OriginSignature {
             if (name.isEmpty() || value.isEmpty() || value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
                 throw new IllegalArgumentException("empty or space-padded forwarded header " + name);
             }
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                // an HTTP token: no ':' or ',' can move a boundary between a name and its value or the list
+                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+                    throw new IllegalArgumentException("forwarded header name is not an HTTP token");
+                }
+            }
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if (c < 0x20 || c > 0x7e) {
