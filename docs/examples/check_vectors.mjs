@@ -50,6 +50,18 @@ function canonicalString(method, path, eventId, user, token, timestamp, nonce, b
   ].join('\n');
 }
 
+// Version 2 (a subscribe with forwarded headers): 'surrogate-v2', lines 2 to 9 of version 1,
+// the X-Event-Forwarded value, then one 'name:value' line per name it lists, in its order.
+function canonicalStringV2(method, path, eventId, user, token, timestamp, nonce, body, forwardedList, forwarded) {
+  const names = forwardedList === '' ? [] : forwardedList.split(',');
+  if (names.join(',') !== forwarded.map((f) => f.name.toLowerCase()).join(',')) {
+    throw new Error('X-Event-Forwarded does not list the forwarded headers in order');
+  }
+  return ['surrogate-v2', method, path, eventId, user, token, String(timestamp), nonce, sha256Hex(body), forwardedList]
+    .concat(forwarded.map((f) => `${f.name.toLowerCase()}:${f.value}`))
+    .join('\n');
+}
+
 function sign(secret, canonical) {
   return createHmac('sha256', secret).update(Buffer.from(canonical, 'utf8')).digest('hex');
 }
@@ -71,13 +83,17 @@ function check(vector, secret) {
   expect('X-Event-Id', escapeHeaderValue(vector.eventIdBeforeEscaping), vector.eventId);
   expect('X-Event-User', escapeHeaderValue(vector.userBeforeEscaping), vector.user);
   expect('body SHA-256', sha256Hex(body), vector.bodySha256);
-  const canonical = canonicalString(vector.method, vector.path, vector.eventId, vector.user,
-    vector.token, vector.timestamp, vector.nonce, body);
+  const version = vector.version ?? 1;
+  const canonical = version === 2
+    ? canonicalStringV2(vector.method, vector.path, vector.eventId, vector.user, vector.token, vector.timestamp,
+      vector.nonce, body, vector.forwardedList, vector.forwarded)
+    : canonicalString(vector.method, vector.path, vector.eventId, vector.user,
+      vector.token, vector.timestamp, vector.nonce, body);
   expect('canonical string', canonical, vector.canonical);
   expect('canonical SHA-256', sha256Hex(Buffer.from(canonical, 'utf8')), vector.canonicalSha256);
   const signature = sign(secret, canonical);
-  expect('v1', signature, vector.signature);
-  expect('X-Event-Signature', `t=${vector.timestamp};n=${vector.nonce};v1=${signature}`, vector.header);
+  expect(`v${version}`, signature, vector.signature);
+  expect('X-Event-Signature', `t=${vector.timestamp};n=${vector.nonce};v${version}=${signature}`, vector.header);
   return problems;
 }
 

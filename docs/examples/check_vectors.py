@@ -50,6 +50,18 @@ def canonical_string(method, path, event_id, user, token, timestamp, nonce, body
     return "\n".join(lines)
 
 
+def canonical_string_v2(method, path, event_id, user, token, timestamp, nonce, body, forwarded_list, forwarded):
+    """Version 2 (a subscribe with forwarded headers): 'surrogate-v2', lines 2 to 9 of version 1,
+    the X-Event-Forwarded value, then one 'name:value' line per name it lists, in its order."""
+    lines = ["surrogate-v2", method, path, event_id, user, token, str(timestamp), nonce,
+             hashlib.sha256(body).hexdigest(), forwarded_list]
+    names = forwarded_list.split(",") if forwarded_list else []
+    if names != [f["name"].lower() for f in forwarded]:
+        raise ValueError("X-Event-Forwarded does not list the forwarded headers in order")
+    lines += ["{}:{}".format(f["name"].lower(), f["value"]) for f in forwarded]
+    return "\n".join(lines)
+
+
 def sign(secret, canonical):
     return hmac.new(secret, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -66,13 +78,19 @@ def check(vector, secret):
     expect("X-Event-Id", escape_header_value(vector["eventIdBeforeEscaping"]), vector["eventId"])
     expect("X-Event-User", escape_header_value(vector["userBeforeEscaping"]), vector["user"])
     expect("body SHA-256", hashlib.sha256(body).hexdigest(), vector["bodySha256"])
-    canonical = canonical_string(vector["method"], vector["path"], vector["eventId"], vector["user"],
-                                 vector["token"], vector["timestamp"], vector["nonce"], body)
+    version = vector.get("version", 1)
+    if version == 2:
+        canonical = canonical_string_v2(vector["method"], vector["path"], vector["eventId"], vector["user"],
+                                        vector["token"], vector["timestamp"], vector["nonce"], body,
+                                        vector["forwardedList"], vector["forwarded"])
+    else:
+        canonical = canonical_string(vector["method"], vector["path"], vector["eventId"], vector["user"],
+                                     vector["token"], vector["timestamp"], vector["nonce"], body)
     expect("canonical string", canonical, vector["canonical"])
     expect("canonical SHA-256", hashlib.sha256(canonical.encode("utf-8")).hexdigest(), vector["canonicalSha256"])
     signature = sign(secret, canonical)
-    expect("v1", signature, vector["signature"])
-    header = "t={};n={};v1={}".format(vector["timestamp"], vector["nonce"], signature)
+    expect("v{}".format(version), signature, vector["signature"])
+    header = "t={};n={};v{}={}".format(vector["timestamp"], vector["nonce"], version, signature)
     expect("X-Event-Signature", header, vector["header"])
     return problems
 

@@ -63,8 +63,24 @@ class MailAcceptanceTest {
         assertThat(origin).as("the origin hears its own name, as serve sends it, never the client's Host")
                 .noneMatch(l -> l.startsWith("Host:"));
         assertThat(origin).anyMatch(l -> l.matches("X-Event-Token: v1\\.ywewu238347i3u\\.[A-Za-z0-9_-]+"));
-        assertThat(origin).anyMatch(l -> l.matches("X-Event-Signature: t=\\d+;n=[0-9a-f]+;v1=[0-9a-f]{64}"));
+        // mail.xml forwards the session cookie: signed with version 2, and this request has none to forward
+        assertThat(origin).anyMatch(l -> l.matches("X-Event-Signature: t=\\d+;n=[0-9a-f]+;v2=[0-9a-f]{64}"));
+        assertThat(origin).contains("X-Event-Forwarded:").noneMatch(l -> l.startsWith("Cookie:"));
         assertThat(origin).containsSubsequence("X-Event-Id: 2", "X-Event-User: B");
+    }
+
+    @Test
+    void dryRunShowsTheForwardedSessionCookieAloneAndItsVersion2Signature() {
+        String out = dryRun(List.of("POST", "http://mail.foo.com/mail/subscribe-event", "--cookie", "user=B; session=abc123; theme=dark",
+                "-H", "Authorization: Bearer not-chosen", "-d", "id=2")).expectCode(0).out();
+        assertThat(out).contains("applied: subscribe user 'B' to event '2', forwarding cookie session to the origin");
+        List<String> origin = out.substring(out.indexOf("origin request")).lines().skip(1).map(String::strip).toList();
+        List<String> names = origin.stream().skip(1).takeWhile(l -> !l.isEmpty()).map(l -> l.substring(0, l.indexOf(':'))).toList();
+        assertThat(names).containsExactly("X-Event-Id", "X-Event-User", "X-Event-Token", "X-Event-Forwarded", "Cookie",
+                "X-Event-Signature", "Content-Length");
+        assertThat(origin).contains("X-Event-Forwarded: cookie", "Cookie: session=abc123")
+                .noneMatch(l -> l.contains("user=B") || l.contains("theme") || l.startsWith("Authorization"));
+        assertThat(origin).anyMatch(l -> l.matches("X-Event-Signature: t=\\d+;n=[0-9a-f]+;v2=[0-9a-f]{64}"));
     }
 
     @ParameterizedTest

@@ -32,12 +32,12 @@ public record OriginRequest(Optional<String> origin, String method, String path,
         return null;
     }
 
-    /** The request as HTTP/1.1 text. */
+    /** The request as HTTP/1.1 text; an empty header value is written {@code Name:}, without a trailing space. */
     public String render() {
         StringBuilder out = new StringBuilder();
         out.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
         for (Decision.HeaderField h : headers) {
-            out.append(h.name()).append(": ").append(h.value()).append("\r\n");
+            out.append(h.name()).append(h.value().isEmpty() ? ":" : ": ").append(h.value()).append("\r\n");
         }
         out.append("\r\n");
         out.append(new String(body, StandardCharsets.UTF_8));

@@ -9,6 +9,7 @@ import java.util.Optional;
  * request it decides, made once by the compiler with the defaults applied.
  *
  * @param origin the rule's origin base URL; empty means the server's configured origin
+ * @param forwarding the client headers and cookies sent on to the origin with {@code /subscribe-event}
  */
 public record SubscriptionSettings(
         NamedKey tokenKey,
@@ -22,7 +23,20 @@ public record SubscriptionSettings(
         Duration heartbeat,
         Duration retry,
         int replayBuffer,
-        boolean forwardRejectionBody) {
+        boolean forwardRejectionBody,
+        OriginForwarding forwarding) {
+
+    public SubscriptionSettings {
+        forwarding = forwarding == null ? OriginForwarding.NONE : forwarding;
+    }
+
+    /** Settings that forward nothing to the origin. */
+    public SubscriptionSettings(NamedKey tokenKey, NonceSource nonceSource, Duration tokenLifetime, NamedKey originKey,
+            Optional<String> origin, Duration originTimeout, SubscriptionType type, Transport transport, Duration heartbeat,
+            Duration retry, int replayBuffer, boolean forwardRejectionBody) {
+        this(tokenKey, nonceSource, tokenLifetime, originKey, origin, originTimeout, type, transport, heartbeat, retry,
+                replayBuffer, forwardRejectionBody, OriginForwarding.NONE);
+    }
 
     public static final NonceSource DEFAULT_NONCE_SOURCE = NonceSource.RANDOM;
     public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);

@@ -70,12 +70,19 @@ public final class Subscriptions {
         return new Minted(claims, token);
     }
 
-    /** {@code POST /subscribe-event} with the four X-Event headers, signed by the edge. */
+    /**
+     * {@code POST /subscribe-event} with the four X-Event headers, signed by the edge; when the
+     * rule forwards client headers or cookies ({@code <forward-to-origin>}), those too, with
+     * {@code X-Event-Forwarded} and a version 2 signature that covers them.
+     */
     public static OriginRequest subscribe(SubscriptionPlan plan, EdgeRequest request, String token, EdgeEnvironment env) {
         return originRequest(SUBSCRIBE_PATH, plan, request, token, env.clock().instant().getEpochSecond(), OriginSignature.newNonce());
     }
 
-    /** {@code POST /unsubscribe-event} for a subscription whose client went away. */
+    /**
+     * {@code POST /unsubscribe-event} for a subscription whose client went away. It never carries
+     * forwarded headers (the client is gone, and its credentials may be too): always version 1.
+     */
     public static OriginRequest unsubscribe(SubscriptionPlan plan, EdgeRequest request, String token, EdgeEnvironment env) {
         return unsubscribe(plan, request, token, env, plan.settings().originKey());
     }
@@ -98,6 +105,15 @@ public final class Subscriptions {
 
     static OriginRequest originRequest(String protocolPath, SubscriptionPlan plan, EdgeRequest request, String token,
             long timestamp, String nonce, NamedKey originKey) {
+        List<OriginSignature.Forwarded> forwarded = null;
+        OriginForwarding forwarding = plan.settings().forwarding();
+        if (protocolPath.equals(SUBSCRIBE_PATH) && !forwarding.isEmpty()) {
+            if (!(forwarding.select(request.headers()) instanceof OriginForwarding.Forward f)) {
+                // handle-subscription refuses such requests before they are planned: reaching this is a bug
+                throw new IllegalStateException("a refused request reached the origin request of " + plan.rule());
+            }
+            forwarded = f.fields();
+        }
         String basePath = "";
         // the origin hears its own name: the rule's origin's host and port here; without one, the
         // edge's HTTP client sets Host from the origin serve was started with. Never the client's.
@@ -113,8 +129,10 @@ public final class Subscriptions {
         String eventId = Escaping.headerValue(plan.eventId());
         String user = Escaping.headerValue(plan.user());
         byte[] body = new byte[0];
-        OriginSignature.Header signature = OriginSignature.sign(
-                new OriginSignature.Signed("POST", path, eventId, user, token, body), originKey, timestamp, nonce);
+        OriginSignature.Signed signed = new OriginSignature.Signed("POST", path, eventId, user, token, body);
+        OriginSignature.Header signature = forwarded == null
+                ? OriginSignature.sign(signed, originKey, timestamp, nonce)
+                : OriginSignature.sign(signed, forwarded, originKey, timestamp, nonce);
         List<Decision.HeaderField> headers = new ArrayList<>();
         if (host != null && !host.isEmpty()) {
             headers.add(new Decision.HeaderField("Host", Escaping.headerValue(host)));
@@ -122,6 +140,12 @@ public final class Subscriptions {
         headers.add(new Decision.HeaderField("X-Event-Id", eventId));
         headers.add(new Decision.HeaderField("X-Event-User", user));
         headers.add(new Decision.HeaderField("X-Event-Token", token));
+        if (forwarded != null) {
+            headers.add(new Decision.HeaderField("X-Event-Forwarded", OriginSignature.forwardedList(forwarded)));
+            for (OriginSignature.Forwarded f : forwarded) {
+                headers.add(new Decision.HeaderField(f.name(), f.value()));
+            }
+        }
         headers.add(new Decision.HeaderField("X-Event-Signature", signature.render()));
         headers.add(new Decision.HeaderField("Content-Length", "0"));
         return new OriginRequest(plan.settings().origin(), "POST", path, headers, body);

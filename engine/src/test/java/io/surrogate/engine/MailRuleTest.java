@@ -55,7 +55,38 @@ class MailRuleTest {
         assertThat(origin.header("X-Event-Id")).isEqualTo("2");
         assertThat(origin.header("X-Event-User")).isEqualTo("B");
         assertThat(origin.header("X-Event-Token")).isEqualTo(minted.token());
-        assertThat(origin.header("X-Event-Signature")).matches("t=\\d+;n=[0-9a-f]{32};v1=[0-9a-f]{64}");
+        // the rule forwards the session cookie: version 2, even when the client has none to forward
+        assertThat(origin.header("X-Event-Signature")).matches("t=\\d+;n=[0-9a-f]{32};v2=[0-9a-f]{64}");
+        assertThat(origin.header("X-Event-Forwarded")).isEmpty();
+        assertThat(origin.header("Cookie")).as("the user cookie is not the session: never forwarded").isNull();
+    }
+
+    @Test
+    void theSessionCookieGoesToTheOriginAloneAndSigned() throws Exception {
+        RuleSet rules = TestRules.ruleSet("mail.xml", java.nio.file.Files.readAllBytes(MAIL));
+        EdgeRequest request = RawHttpRequest.build("POST", "/mail/subscribe-event", Headers.builder()
+                        .add("Host", "mail.foo.com")
+                        .add("Cookie", "theme=dark; user=B; session=s3cr3t-B; tracking=x")
+                        .add("Content-Type", "application/x-www-form-urlencoded").build(),
+                "id=2".getBytes(StandardCharsets.UTF_8), InetAddress.getByName("127.0.0.1"), 62471);
+        SubscriptionPlan plan = ((Decision.Subscribe) rules.evaluate(request, ENV).decision().outcome()).plan();
+        String token = Subscriptions.mint(plan, request, ENV).token();
+        OriginRequest origin = Subscriptions.subscribe(plan, request, token, ENV);
+
+        assertThat(origin.header("X-Event-Forwarded")).isEqualTo("cookie");
+        assertThat(origin.header("Cookie")).isEqualTo("session=s3cr3t-B");
+        io.surrogate.engine.token.OriginSignature.Header h = io.surrogate.engine.token.OriginSignature.Header
+                .parse(origin.header("X-Event-Signature"), 2).orElseThrow();
+        var signed = new io.surrogate.engine.token.OriginSignature.Signed("POST", "/subscribe-event", "2", "B", token, new byte[0]);
+        var forwarded = List.of(new io.surrogate.engine.token.OriginSignature.Forwarded("Cookie", "session=s3cr3t-B"));
+        assertThat(io.surrogate.engine.token.OriginSignature.verify(origin.header("X-Event-Signature"), signed, forwarded,
+                plan.settings().originKey(), ENV.clock().instant(), 300)).isEqualTo(io.surrogate.engine.token.OriginSignature.Check.VALID);
+        assertThat(h.version()).isEqualTo(2);
+        // the unsubscribe of the same subscription carries nothing forwarded and stays version 1
+        OriginRequest unsubscribe = Subscriptions.unsubscribe(plan, request, token, ENV);
+        assertThat(unsubscribe.header("Cookie")).isNull();
+        assertThat(unsubscribe.header("X-Event-Forwarded")).isNull();
+        assertThat(unsubscribe.header("X-Event-Signature")).contains(";v1=");
     }
 
     record SingleKey(io.surrogate.engine.token.NamedKey key) implements io.surrogate.engine.token.KeySource {

@@ -1,6 +1,7 @@
 package io.surrogate.engine.action;
 
 import io.surrogate.engine.Decision;
+import io.surrogate.engine.OriginForwarding;
 import io.surrogate.engine.SubscriptionPlan;
 import io.surrogate.engine.SubscriptionSettings;
 import io.surrogate.engine.Subscriptions;
@@ -18,7 +19,9 @@ import java.util.List;
  * {@code edgeservices:event.handle-subscription}: decide to subscribe the client. Renders the
  * user, event id and customer code; an empty event id answers 400 instead, since there is
  * nothing to wait for, and so do an event id and user too long for a token the edge can read
- * back ({@link TinkTokenCodec#MAX_TOKEN_LENGTH}).
+ * back ({@link TinkTokenCodec#MAX_TOKEN_LENGTH}). A request whose headers or cookies the rule
+ * forwards to the origin but that cannot be forwarded ({@link OriginForwarding#select}) gets the
+ * status {@link OriginForwarding.Refuse} names.
  */
 public final class HandleSubscription extends LocatedStatement {
     public static final String DEFAULT_CUSTOMER = "default";
@@ -52,6 +55,15 @@ public final class HandleSubscription extends LocatedStatement {
             }
             return;
         }
+        if (!settings.forwarding().isEmpty()
+                && settings.forwarding().select(ctx.request().headers()) instanceof OriginForwarding.Refuse refused) {
+            // the origin could not be sent what the rule forwards: refuse before anything is held or asked
+            ctx.decision().outcome(new Decision.Respond(refused.status(), "text/plain; charset=utf-8", refused.reason() + "\n", toString()));
+            if (ctx.tracing()) {
+                ctx.trace().add(toString(), TraceEntry.Result.FAILED, refused.reason() + ": " + refused.status());
+            }
+            return;
+        }
         SubscriptionPlan plan = new SubscriptionPlan(user.render(ctx), event, customerCode.render(ctx), settings, toString());
         int tokenLength = Subscriptions.tokenLength(plan, ctx.request(), ctx.environment());
         if (tokenLength > TinkTokenCodec.MAX_TOKEN_LENGTH) {
@@ -69,7 +81,8 @@ public final class HandleSubscription extends LocatedStatement {
         ctx.decision().outcome(new Decision.Subscribe(plan));
         if (ctx.tracing()) {
             ctx.trace().add(toString(), TraceEntry.Result.APPLIED,
-                    "subscribe user '" + plan.user() + "' to event '" + plan.eventId() + "'");
+                    "subscribe user '" + plan.user() + "' to event '" + plan.eventId() + "'"
+                            + (settings.forwarding().isEmpty() ? "" : ", forwarding " + settings.forwarding() + " to the origin"));
         }
     }
 
@@ -95,6 +108,16 @@ public final class HandleSubscription extends LocatedStatement {
         out.text("retry", List.of(), Durations.format(s.retry()));
         out.text("replay-buffer", List.of(), Integer.toString(s.replayBuffer()));
         out.text("forward-rejection-body", List.of(), Boolean.toString(s.forwardRejectionBody()));
+        if (!s.forwarding().isEmpty()) {
+            out.start("forward-to-origin", List.of());
+            for (String h : s.forwarding().headers()) {
+                out.empty("header", CanonicalXml.attrs("name", h));
+            }
+            for (String c : s.forwarding().cookies()) {
+                out.empty("cookie", CanonicalXml.attrs("name", c));
+            }
+            out.end("forward-to-origin");
+        }
         out.end("edgeservices:event.handle-subscription");
     }
 }

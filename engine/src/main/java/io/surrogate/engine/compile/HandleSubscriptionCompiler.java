@@ -1,6 +1,7 @@
 package io.surrogate.engine.compile;
 
 import io.surrogate.engine.NonceSource;
+import io.surrogate.engine.OriginForwarding;
 import io.surrogate.engine.SubscriptionSettings;
 import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Transport;
@@ -9,16 +10,26 @@ import io.surrogate.engine.diag.DiagnosticCode;
 import io.surrogate.engine.eval.Template;
 import io.surrogate.engine.token.KeyPurpose;
 import io.surrogate.engine.token.NamedKey;
+import io.surrogate.rules.model.ForwardCookieElement;
+import io.surrogate.rules.model.ForwardHeaderElement;
+import io.surrogate.rules.model.ForwardToOriginElement;
 import io.surrogate.rules.model.HandleSubscriptionElement;
+import io.surrogate.rules.model.Located;
 import io.surrogate.rules.model.SourcePosition;
 import io.surrogate.rules.model.TokenElement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The compiler step of {@code action:handle-subscription}: the token (key, nonce source,
  * lifetime), the user, event id and customer templates, the origin and its key, and the
- * subscription's settings, each checked against its range.
+ * subscription's settings, each checked against its range, and the headers and cookies
+ * forwarded to the origin.
  */
 final class HandleSubscriptionCompiler {
     private final CompileContext cx;
@@ -112,10 +123,84 @@ final class HandleSubscriptionCompiler {
         if (h.forwardRejectionBody() != null) {
             forwardBody = values.bool(h.forwardRejectionBody(), null, h.forwardRejectionBody().value().trim(), false);
         }
+        OriginForwarding forwarding = h.forwardToOrigin() == null ? OriginForwarding.NONE : forwarding(h.forwardToOrigin());
+        ok &= forwarding != null;
         if (!ok || eventId == null) {
             return null;
         }
         return new HandleSubscription(user, eventId, customer, new SubscriptionSettings(tokenKey, nonce, lifetime,
-                originKey, origin, originTimeout, type, transport, heartbeat, retry, replay, forwardBody), h.position());
+                originKey, origin, originTimeout, type, transport, heartbeat, retry, replay, forwardBody, forwarding), h.position());
+    }
+
+    /**
+     * Headers the edge sets itself or that describe one connection: forwarding them would let a
+     * client speak for the edge ({@code X-Event-*}), break the request's framing, or pass on what
+     * belongs to the hop between client and edge.
+     */
+    private static final Map<String, String> NOT_FORWARDABLE = Map.ofEntries(
+            Map.entry("connection", "a hop-by-hop header"),
+            Map.entry("keep-alive", "a hop-by-hop header"),
+            Map.entry("proxy-connection", "a hop-by-hop header"),
+            Map.entry("proxy-authorization", "a hop-by-hop header"),
+            Map.entry("proxy-authenticate", "a hop-by-hop header"),
+            Map.entry("te", "a hop-by-hop header"),
+            Map.entry("trailer", "a hop-by-hop header"),
+            Map.entry("transfer-encoding", "a hop-by-hop header"),
+            Map.entry("upgrade", "a hop-by-hop header"),
+            Map.entry("host", "set by the edge to the origin's own name"),
+            Map.entry("content-length", "the framing of the edge's own request"),
+            Map.entry("content-type", "about a body the edge does not forward"),
+            Map.entry("content-encoding", "about a body the edge does not forward"),
+            Map.entry("expect", "the framing of the edge's own request"),
+            Map.entry("cookie", "cookies are forwarded one by one, with <cookie>"));
+
+    /** {@code <forward-to-origin>}: each name once, none the edge owns, at most {@link OriginForwarding#MAX_NAMES}. */
+    private OriginForwarding forwarding(ForwardToOriginElement f) {
+        boolean ok = true;
+        List<String> headers = new ArrayList<>();
+        List<String> cookies = new ArrayList<>();
+        Map<String, SourcePosition> seenHeaders = new HashMap<>();
+        Map<String, SourcePosition> seenCookies = new HashMap<>();
+        for (Located item : f.items()) {
+            if (item instanceof ForwardHeaderElement header && header.name() != null) {
+                String name = header.name().trim();
+                String lower = name.toLowerCase(Locale.ROOT);
+                SourcePosition at = cx.attribute(header, "name");
+                String why = NOT_FORWARDABLE.get(lower);
+                if (why == null && lower.startsWith("x-event-")) {
+                    why = "one of the edge's own protocol headers";
+                }
+                if (why != null) {
+                    cx.diagnostics.error(DiagnosticCode.E220, at, "header '" + name + "' cannot be forwarded to the origin: " + why,
+                            lower.equals("cookie") ? "forward the cookies the origin needs: <cookie name=\"session\"/>"
+                                    : "forward the header that carries the client's identity, such as Authorization");
+                    ok = false;
+                } else if (seenHeaders.containsKey(lower)) {
+                    cx.diagnostics.error(DiagnosticCode.E221, at, "header '" + name + "' is forwarded twice; first at line "
+                            + seenHeaders.get(lower).line(), "header names ignore case: keep one <header name=\"" + name + "\"/>");
+                    ok = false;
+                } else {
+                    seenHeaders.put(lower, at);
+                    headers.add(name);
+                }
+            } else if (item instanceof ForwardCookieElement cookie && cookie.name() != null) {
+                String name = cookie.name().trim();
+                SourcePosition at = cx.attribute(cookie, "name");
+                if (seenCookies.containsKey(name)) {
+                    cx.diagnostics.error(DiagnosticCode.E221, at, "cookie '" + name + "' is forwarded twice; first at line "
+                            + seenCookies.get(name).line(), "keep one <cookie name=\"" + name + "\"/>");
+                    ok = false;
+                } else {
+                    seenCookies.put(name, at);
+                    cookies.add(name);
+                }
+            }
+        }
+        if (headers.size() + cookies.size() > OriginForwarding.MAX_NAMES) {
+            cx.diagnostics.error(DiagnosticCode.E211, f.position(), "forward-to-origin names " + (headers.size() + cookies.size())
+                    + " headers and cookies; at most " + OriginForwarding.MAX_NAMES, "forward only what the origin needs to know the subscriber");
+            ok = false;
+        }
+        return ok ? new OriginForwarding(headers, cookies) : null;
     }
 }

@@ -35,6 +35,8 @@ public enum DiagnosticCode {
     E213("variable in a pattern"),
     E214("regex construct not supported"),
     E215("regex too large"),
+    E220("header not forwardable"),
+    E221("forwarded twice"),
 
     E301("key not in keyring"),
     E302("key of the wrong type"),

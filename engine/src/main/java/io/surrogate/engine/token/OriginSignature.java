@@ -27,9 +27,20 @@ import java.util.Optional;
  * </pre>
  * The header is {@code t=TIMESTAMP;n=NONCE;v1=HEX}. Verification tries every key of the
  * keyset (rotation) in constant time.
+ *
+ * <p>A {@code /subscribe-event} whose rule forwards client headers or cookies to the origin
+ * ({@code <forward-to-origin>}) is signed with version 2 instead: the header is
+ * {@code t=TIMESTAMP;n=NONCE;v2=HEX}, and the canonical string starts with
+ * {@code surrogate-v2}, has the same eight lines after it, then the {@code X-Event-Forwarded}
+ * value (the forwarded headers' lowercase names joined by {@code ,}; an empty line when none
+ * was forwarded) and one line {@code name:value} per forwarded header, in that list's order.
+ * A forwarded value is printable ASCII without CR or LF ({@link Forwarded}), so no line can
+ * hide another. Deliveries and {@code /unsubscribe-event} stay version 1.
  */
 public final class OriginSignature {
     public static final String SCHEME = "surrogate-v1";
+    /** The first line of a version 2 canonical string: a subscribe that forwards client headers. */
+    public static final String SCHEME_V2 = "surrogate-v2";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private OriginSignature() {}
@@ -37,13 +48,66 @@ public final class OriginSignature {
     /** The fields a signature covers. */
     public record Signed(String method, String path, String eventId, String eventUser, String token, byte[] body) {}
 
-    /** A parsed header. */
-    public record Header(long timestamp, String nonce, String signatureHex) {
-        public String render() {
-            return "t=" + timestamp + ";n=" + nonce + ";v1=" + signatureHex;
+    /**
+     * A client header the edge forwards to the origin, as sent: {@code name} as the rule spells
+     * it (the canonical string lowercases it), {@code value} 1 to 8192 characters from 0x20 to
+     * 0x7E, no space at either end (see {@code OriginForwarding}, which alone makes them).
+     */
+    public record Forwarded(String name, String value) {
+        public Forwarded {
+            if (name.isEmpty() || value.isEmpty() || value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
+                throw new IllegalArgumentException("empty or space-padded forwarded header " + name);
+            }
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                // an HTTP token: no ':' or ',' can move a boundary between a name and its value or the list
+                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0)) {
+                    throw new IllegalArgumentException("forwarded header name is not an HTTP token");
+                }
+            }
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < 0x20 || c > 0x7e) {
+                    throw new IllegalArgumentException("forwarded header " + name + " holds a character outside printable ASCII");
+                }
+            }
         }
 
+        public String lowerName() {
+            return name.toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The {@code X-Event-Forwarded} value: the forwarded headers' lowercase names joined by {@code ,}, "" for none. */
+    public static String forwardedList(List<Forwarded> forwarded) {
+        StringBuilder out = new StringBuilder();
+        for (Forwarded f : forwarded) {
+            if (out.length() > 0) {
+                out.append(',');
+            }
+            out.append(f.lowerName());
+        }
+        return out.toString();
+    }
+
+    /** A parsed header; {@code version} 1 ({@code v1=}) or 2 ({@code v2=}). */
+    public record Header(long timestamp, String nonce, String signatureHex, int version) {
+        public Header(long timestamp, String nonce, String signatureHex) {
+            this(timestamp, nonce, signatureHex, 1);
+        }
+
+        public String render() {
+            return "t=" + timestamp + ";n=" + nonce + ";v" + version + "=" + signatureHex;
+        }
+
+        /** A version 1 header (deliveries, unsubscribes, subscribes that forward nothing). */
         public static Optional<Header> parse(String value) {
+            return parse(value, 1);
+        }
+
+        /** A header of the given version: its {@code v1} or {@code v2} parameter; the other one is ignored. */
+        public static Optional<Header> parse(String value, int version) {
+            String versionKey = version == 2 ? "v2" : "v1";
             // by hand, not split and patterns: every delivery parses one, and this allocates only the two strings kept
             if (value == null || value.length() > 512) {
                 return Optional.empty();
@@ -75,7 +139,7 @@ public final class OriginSignature {
                 } else if (value.regionMatches(keyFrom, "n", 0, 1) && keyTo - keyFrom == 1) {
                     n = valTo - valFrom >= 8 && valTo - valFrom <= 64 && all(value, valFrom, valTo, Header::isNonceChar)
                             ? value.substring(valFrom, valTo) : null;
-                } else if (value.regionMatches(keyFrom, "v1", 0, 2) && keyTo - keyFrom == 2) {
+                } else if (value.regionMatches(keyFrom, versionKey, 0, 2) && keyTo - keyFrom == 2) {
                     v = valTo - valFrom == 64 && all(value, valFrom, valTo, Header::isLowerHex) ? value.substring(valFrom, valTo) : null;
                 }
                 // unknown parameters are ignored, for later versions
@@ -84,7 +148,7 @@ public final class OriginSignature {
                 }
                 at = semi + 1;
             }
-            return t < 0 || n == null || v == null ? Optional.empty() : Optional.of(new Header(t, n, v));
+            return t < 0 || n == null || v == null ? Optional.empty() : Optional.of(new Header(t, n, v, version == 2 ? 2 : 1));
         }
 
         private static boolean onlySemicolons(String s, int from, int to) {
@@ -140,6 +204,45 @@ public final class OriginSignature {
     public static String canonical(Signed s, long timestamp, String nonce) {
         return String.join("\n", SCHEME, s.method(), s.path(), s.eventId(), s.eventUser(), s.token(),
                 Long.toString(timestamp), nonce, Hashing.sha256().hashBytes(s.body()).toString());
+    }
+
+    /** The version 2 canonical string, for a subscribe that forwards {@code forwarded} (possibly none of them present). */
+    public static String canonical(Signed s, List<Forwarded> forwarded, long timestamp, String nonce) {
+        StringBuilder out = new StringBuilder(SCHEME_V2.length() + 400);
+        out.append(SCHEME_V2).append('\n').append(s.method()).append('\n').append(s.path()).append('\n')
+                .append(s.eventId()).append('\n').append(s.eventUser()).append('\n').append(s.token()).append('\n')
+                .append(timestamp).append('\n').append(nonce).append('\n')
+                .append(Hashing.sha256().hashBytes(s.body()).toString()).append('\n')
+                .append(forwardedList(forwarded));
+        for (Forwarded f : forwarded) {
+            out.append('\n').append(f.lowerName()).append(':').append(f.value());
+        }
+        return out.toString();
+    }
+
+    /** Signs a subscribe that forwards client headers: a version 2 header. */
+    public static Header sign(Signed s, List<Forwarded> forwarded, NamedKey key, long timestamp, String nonce) {
+        try {
+            byte[] tag = key.mac().computeMac(canonical(s, forwarded, timestamp, nonce).getBytes(StandardCharsets.UTF_8));
+            return new Header(timestamp, nonce, BaseEncoding.base16().lowerCase().encode(tag), 2);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HMAC failed with " + key, e);
+        }
+    }
+
+    /** Checks a version 2 header (its {@code v2} parameter) against the fields and the forwarded headers. */
+    public static Check verify(String headerValue, Signed s, List<Forwarded> forwarded, NamedKey key, Instant now, long windowSeconds) {
+        Optional<Header> parsed = Header.parse(headerValue, 2);
+        if (parsed.isEmpty()) {
+            return Check.MALFORMED;
+        }
+        Header h = parsed.get();
+        if (Math.abs(now.getEpochSecond() - h.timestamp()) > windowSeconds) {
+            return Check.STALE;
+        }
+        byte[] tag = BaseEncoding.base16().lowerCase().decode(h.signatureHex());
+        return macVerifies(key, tag, canonical(s, forwarded, h.timestamp(), h.nonce()).getBytes(StandardCharsets.UTF_8))
+                ? Check.VALID : Check.BAD_SIGNATURE;
     }
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);

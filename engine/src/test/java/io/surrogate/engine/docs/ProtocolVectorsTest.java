@@ -131,6 +131,19 @@ class ProtocolVectorsTest {
         return str(v, "body").getBytes(StandardCharsets.UTF_8);
     }
 
+    private static int version(JsonObject v) {
+        return v.has("version") ? v.get("version").getAsInt() : 1;
+    }
+
+    /** A version 2 vector's forwarded headers, in order. */
+    private static List<OriginSignature.Forwarded> forwarded(JsonObject v) {
+        List<OriginSignature.Forwarded> out = new ArrayList<>();
+        for (JsonElement e : v.getAsJsonArray("forwarded")) {
+            out.add(new OriginSignature.Forwarded(str(e.getAsJsonObject(), "name"), str(e.getAsJsonObject(), "value")));
+        }
+        return out;
+    }
+
     private static OriginSignature.Signed signed(JsonObject v) {
         return new OriginSignature.Signed(str(v, "method"), str(v, "path"), str(v, "eventId"), str(v, "user"), str(v, "token"), body(v));
     }
@@ -157,15 +170,25 @@ class ProtocolVectorsTest {
 
             long t = v.get("timestamp").getAsLong();
             String n = str(v, "nonce");
-            String canonical = OriginSignature.canonical(signed(v), t, n);
+            boolean v2 = version(v) == 2;
+            String canonical = v2 ? OriginSignature.canonical(signed(v), forwarded(v), t, n) : OriginSignature.canonical(signed(v), t, n);
             assertThat(canonical).as("canonical").isEqualTo(str(v, "canonical"));
             assertThat(sha256Hex(canonical.getBytes(StandardCharsets.UTF_8))).as("canonicalSha256").isEqualTo(str(v, "canonicalSha256"));
 
-            OriginSignature.Header header = OriginSignature.sign(signed(v), originKey, t, n);
+            OriginSignature.Header header = v2 ? OriginSignature.sign(signed(v), forwarded(v), originKey, t, n)
+                    : OriginSignature.sign(signed(v), originKey, t, n);
             assertThat(header.signatureHex()).as("signature").isEqualTo(str(v, "signature"));
             assertThat(header.render()).as("header").isEqualTo(str(v, "header"));
-            assertThat(OriginSignature.verify(str(v, "header"), signed(v), originKey, Instant.ofEpochSecond(t + 1), 300))
-                    .isEqualTo(OriginSignature.Check.VALID);
+            if (v2) {
+                assertThat(str(v, "forwardedList")).isEqualTo(OriginSignature.forwardedList(forwarded(v)));
+                assertThat(OriginSignature.verify(str(v, "header"), signed(v), forwarded(v), originKey, Instant.ofEpochSecond(t + 1), 300))
+                        .isEqualTo(OriginSignature.Check.VALID);
+                assertThat(OriginSignature.verify(str(v, "header"), signed(v), originKey, Instant.ofEpochSecond(t + 1), 300))
+                        .as("a v2 header is no v1 signature").isEqualTo(OriginSignature.Check.MALFORMED);
+            } else {
+                assertThat(OriginSignature.verify(str(v, "header"), signed(v), originKey, Instant.ofEpochSecond(t + 1), 300))
+                        .isEqualTo(OriginSignature.Check.VALID);
+            }
         }));
     }
 
@@ -187,6 +210,13 @@ class ProtocolVectorsTest {
         assertThat(vectors).as("an empty body's digest is the documented one")
                 .filteredOn(v -> str(v, "body").isEmpty()).allMatch(v -> str(v, "bodySha256").equals(EMPTY_SHA256));
         assertThat(vectors.stream().map(v -> str(v, "nonce")).distinct().count()).as("distinct nonces").isEqualTo(vectors.size());
+        assertThat(vectors).as("a forwarded session cookie, signed version 2")
+                .anyMatch(v -> version(v) == 2 && str(v, "forwardedList").equals("cookie"));
+        assertThat(vectors).as("a forwarded header and several cookies, one quoted with ':' ',' '='")
+                .anyMatch(v -> version(v) == 2 && str(v, "forwardedList").contains(",") && str(v, "canonical").contains("=\"")
+                        && str(v, "canonical").contains(":1,"));
+        assertThat(vectors).as("a forwarding rule, nothing forwarded")
+                .anyMatch(v -> version(v) == 2 && str(v, "forwardedList").isEmpty() && str(v, "canonical").endsWith("\n"));
     }
 
     // ---- the page against the file
@@ -235,6 +265,14 @@ class ProtocolVectorsTest {
                     .containsEntry("X-Event-Token", str(v, "token"))
                     .containsEntry("X-Event-Signature", str(v, "header"))
                     .containsEntry("Content-Length", Integer.toString(body(v).length));
+            if (version(v) == 2) {
+                assertThat(shown.headers()).as("%s forwarded headers", where).containsEntry("X-Event-Forwarded", str(v, "forwardedList"));
+                for (OriginSignature.Forwarded f : forwarded(v)) {
+                    assertThat(shown.headers()).as("%s forwarded headers", where).containsEntry(f.name(), f.value());
+                }
+            } else {
+                assertThat(shown.headers()).as(where).doesNotContainKey("X-Event-Forwarded");
+            }
             assertThat(shown.body()).as("%s body", where).isEqualTo(str(v, "body"));
         }));
     }
@@ -315,6 +353,101 @@ class ProtocolVectorsTest {
         JsonObject escaped = vectors.stream().filter(v -> str(v, "name").equals("escaped-user-subscribe")).findFirst().orElseThrow();
         assertThat(Escaping.headerValue("Zoë 50%")).isEqualTo(str(escaped, "user"));
         return tests.stream();
+    }
+
+    /**
+     * An origin written from the section "Forwarded headers" alone: the headers as received
+     * (name to every value), checked as its steps say. Returns the credentials it may trust
+     * (lowercase name to value), or null when the request must be refused.
+     */
+    private static Map<String, String> documentedV2Check(String path, Map<String, List<String>> received, byte[] body) throws Exception {
+        java.util.function.Function<String, List<String>> get = name -> received.entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase(name)).flatMap(e -> e.getValue().stream()).toList();
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String part : get.apply("X-Event-Signature").get(0).split(";")) {
+            params.put(part.substring(0, part.indexOf('=')), part.substring(part.indexOf('=') + 1));
+        }
+        if (!params.containsKey("v2")) {
+            return null;
+        }
+        List<String> lists = get.apply("X-Event-Forwarded");
+        String list = lists.isEmpty() ? "" : lists.get(0);
+        StringBuilder canonical = new StringBuilder("surrogate-v2\nPOST\n" + path + "\n" + get.apply("X-Event-Id").get(0) + "\n"
+                + get.apply("X-Event-User").get(0) + "\n" + get.apply("X-Event-Token").get(0) + "\n" + params.get("t") + "\n"
+                + params.get("n") + "\n" + sha256Hex(body) + "\n" + list);
+        Map<String, String> trusted = new LinkedHashMap<>();
+        for (String name : list.isEmpty() ? new String[0] : list.split(",")) {
+            List<String> values = get.apply(name);
+            if (trusted.containsKey(name) || values.size() != 1) {
+                return null;
+            }
+            trusted.put(name, values.get(0));
+            canonical.append('\n').append(name).append(':').append(values.get(0));
+        }
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+        String expected = HexFormat.of().formatHex(mac.doFinal(canonical.toString().getBytes(StandardCharsets.UTF_8)));
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), params.get("v2").getBytes(StandardCharsets.US_ASCII))
+                ? trusted : null;
+    }
+
+    private static Map<String, List<String>> asReceived(OriginRequest r) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        r.headers().forEach(h -> out.computeIfAbsent(h.name(), k -> new ArrayList<>()).add(h.value()));
+        return out;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> theEdgesForwardedHeadersVerifyWithTheDocumentedAlgorithm() throws Exception {
+        NamedKey tokenKey = new ThrowawayKeys().get("mail-token", KeyPurpose.TOKEN);
+        EdgeEnvironment env = new EdgeEnvironment("edge-1", "127.0.0.1:8080", InstantSource.fixed(Instant.ofEpochSecond(1_795_953_601L)));
+        SubscriptionSettings settings = new SubscriptionSettings(tokenKey, NonceSource.PORT, Duration.ofHours(1), originKey,
+                Optional.empty(), Duration.ofSeconds(5), SubscriptionType.ONE_SHOT, Transport.AUTO, Duration.ofSeconds(15),
+                Duration.ofSeconds(3), 16, false, new io.surrogate.engine.OriginForwarding(List.of("Authorization"), List.of("session", "csrf")));
+        SubscriptionPlan plan = new SubscriptionPlan("B", "2", "default", settings, "test");
+        record Case(String name, Headers headers, Map<String, String> trusted) {}
+        List<Case> cases = List.of(
+                new Case("a session cookie among others", Headers.builder().add("Cookie", "user=B; session=abc123; theme=dark").build(),
+                        Map.of("cookie", "session=abc123")),
+                // a client that sends the edge's own headers, a second Cookie header, padding and look-alike values
+                new Case("hostile neighbours", Headers.builder()
+                        .add("Authorization", " \tBearer x:y,z=\"1\"\t ")
+                        .add("Cookie", "session=\"s:1,2\"; sessionx=no; user=A")
+                        .add("X-Event-User", "A")
+                        .add("X-Event-Forwarded", "authorization,cookie,x-event-user")
+                        .add("Cookie", "csrf=tok; session=second")
+                        .build(),
+                        Map.of("authorization", "Bearer x:y,z=\"1\"", "cookie", "session=\"s:1,2\"; csrf=tok")),
+                new Case("nothing to forward", Headers.builder().add("Cookie", "user=B").add("Authorization", "").build(), Map.of()));
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
+            EdgeRequest client = new EdgeRequest("POST", "/subscribe-event", "", "mail.example.com", c.headers(), new byte[0],
+                    InetAddress.getLoopbackAddress(), 62471, 1L);
+            String token = Subscriptions.mint(plan, client, env).token();
+            OriginRequest r = Subscriptions.subscribe(plan, client, token, env);
+            Map<String, List<String>> received = asReceived(r);
+            assertThat(documentedV2Check(r.path(), received, r.body())).as("what the origin may trust").isEqualTo(c.trusted());
+            assertThat(received.keySet()).as("exactly the chosen headers, nothing else of the client's")
+                    .containsExactlyElementsOf(Stream.concat(Stream.of("X-Event-Id", "X-Event-User", "X-Event-Token", "X-Event-Forwarded"),
+                            Stream.concat(c.trusted().containsKey("authorization") ? Stream.of("Authorization") : Stream.empty(),
+                                    Stream.concat(c.trusted().containsKey("cookie") ? Stream.of("Cookie") : Stream.empty(),
+                                            Stream.of("X-Event-Signature", "Content-Length")))).toList());
+            assertThat(received.get("X-Event-User")).containsExactly("B");
+
+            // a man in the middle adds, changes or drops a forwarded header: the documented check refuses it
+            for (Map.Entry<String, List<String>> e : received.entrySet()) {
+                if (e.getKey().startsWith("X-Event-Signature") || e.getKey().equals("Content-Length")) {
+                    continue;
+                }
+                Map<String, List<String>> spoiled = new LinkedHashMap<>(received);
+                spoiled.put(e.getKey(), List.of(e.getValue().get(0) + "x"));
+                assertThat(documentedV2Check(r.path(), spoiled, r.body())).as("changed %s", e.getKey()).isNull();
+            }
+            Map<String, List<String>> smuggled = new LinkedHashMap<>(received);
+            smuggled.put("X-Event-Forwarded", List.of(received.get("X-Event-Forwarded").get(0).isEmpty() ? "cookie"
+                    : received.get("X-Event-Forwarded").get(0) + ",cookie"));
+            smuggled.put("Cookie", List.of("session=stolen"));
+            assertThat(documentedV2Check(r.path(), smuggled, r.body())).as("a header added to the list").isNull();
+        }));
     }
 
     // ---- the scripts, where their interpreters exist

@@ -1,6 +1,7 @@
 package io.surrogate.engine.token;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.surrogate.engine.token.OriginSignature.Check;
 import io.surrogate.engine.token.OriginSignature.Signed;
@@ -227,6 +228,60 @@ class OriginSignatureTest {
                 ok.replace(sig, sig.toUpperCase()), ok.replace(sig, sig.substring(1)), ok + ";;x", "t=1;;n=9f2c4e6a8b0d1f3e;v1=" + sig,
                 ok.replace(";n=", ";n"), "T=1795953600;n=9f2c4e6a8b0d1f3e;v1=" + sig}) {
             assertThat(OriginSignature.Header.parse(bad)).as(bad).isEmpty();
+        }
+    }
+
+    // ---- version 2: a subscribe with forwarded headers
+
+    static final List<OriginSignature.Forwarded> FORWARDED = List.of(
+            new OriginSignature.Forwarded("Authorization", "Bearer a:b,c=\"d\""),
+            new OriginSignature.Forwarded("Cookie", "session=1; csrf=2"));
+
+    @Test
+    void version2SignThenVerifyIsValidAndIsNoVersion1Signature() {
+        Signed s = signed(new Random(3));
+        String header = OriginSignature.sign(s, FORWARDED, key, NOW.getEpochSecond(), "abcdefgh12").render();
+        assertThat(header).contains(";v2=").doesNotContain("v1=");
+        assertThat(OriginSignature.verify(header, s, FORWARDED, key, NOW, WINDOW)).isEqualTo(Check.VALID);
+        assertThat(OriginSignature.verify(header, s, key, NOW, WINDOW)).isEqualTo(Check.MALFORMED);
+        String v1 = OriginSignature.sign(s, key, NOW.getEpochSecond(), "abcdefgh12").render();
+        assertThat(OriginSignature.verify(v1, s, FORWARDED, key, NOW, WINDOW)).as("a v1 header is no v2 signature").isEqualTo(Check.MALFORMED);
+        assertThat(OriginSignature.verify(v1.replace("v1=", "v2="), s, List.of(), key, NOW, WINDOW))
+                .as("v1's HMAC under the v2 name: the schemes' first lines differ").isEqualTo(Check.BAD_SIGNATURE);
+    }
+
+    @Test
+    void droppingAddingReorderingOrChangingAForwardedHeaderBreaksTheSignature() {
+        Signed s = signed(new Random(4));
+        String header = OriginSignature.sign(s, FORWARDED, key, NOW.getEpochSecond(), "abcdefgh12").render();
+        OriginSignature.Forwarded auth = FORWARDED.get(0);
+        OriginSignature.Forwarded cookie = FORWARDED.get(1);
+        List<List<OriginSignature.Forwarded>> spoiled = List.of(
+                List.of(),
+                List.of(auth),
+                List.of(cookie, auth),
+                List.of(auth, cookie, new OriginSignature.Forwarded("X-Extra", "1")),
+                List.of(auth, new OriginSignature.Forwarded("Cookie", "session=2; csrf=2")),
+                List.of(new OriginSignature.Forwarded("Authorization", "Bearer a:b,c=\"d\"x"), cookie),
+                List.of(new OriginSignature.Forwarded("Authorisation", auth.value()), cookie),
+                // the list "authorization,cookie" made of one name and a value that holds the rest
+                List.of(new OriginSignature.Forwarded("Authorization", auth.value() + " cookie:session=1; csrf=2")));
+        for (int i = 0; i < spoiled.size(); i++) {
+            assertThat(OriginSignature.verify(header, s, spoiled.get(i), key, NOW, WINDOW)).as("change %d", i).isEqualTo(Check.BAD_SIGNATURE);
+        }
+        assertThat(OriginSignature.verify(header, s, List.of(new OriginSignature.Forwarded("AUTHORIZATION", auth.value()), cookie), key, NOW, WINDOW))
+                .as("header names ignore case: the canonical string lowercases them").isEqualTo(Check.VALID);
+    }
+
+    @Test
+    void aForwardedValueCannotHoldALineBreakAndANameCannotHoldTheSeparators() {
+        for (String value : List.of("a\nx-event-user:A", "a\rb", "a\u0000b", "é", " padded", "padded ", "")) {
+            assertThat(catchThrowable(() -> new OriginSignature.Forwarded("Authorization", value))).as("value %s", value)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        for (String name : List.of("a:b", "a,b", "a b", "", "a\nb")) {
+            assertThat(catchThrowable(() -> new OriginSignature.Forwarded(name, "v"))).as("name %s", name)
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 }

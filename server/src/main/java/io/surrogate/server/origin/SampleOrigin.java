@@ -51,6 +51,9 @@ import java.util.logging.Logger;
  * {@code 202 queued} spends the token and forgets it, and the client's next subscribe brings a
  * new one. Without it a delivered token is kept (a repeatable subscription).
  *
+ * <p>With {@link #setSessions} it also checks who subscribes: the session cookie the edge
+ * forwards ({@code <forward-to-origin>}, signed with version 2) must belong to the user.
+ *
  * <p>Event id and user are always handled as header values, exactly as the edge sent them
  * (header-escaped), and sent back unchanged.
  *
@@ -63,6 +66,8 @@ public final class SampleOrigin implements AutoCloseable {
     public static final String UNSUBSCRIBE_PATH = "/unsubscribe-event";
     public static final String DELIVER_PATH = "/deliver-event";
     public static final String MAIL = "You've got mail!";
+    /** The cookie sample-rules/mail/mail.xml forwards, which {@link #setSessions} checks. */
+    public static final String SESSION_COOKIE = "session";
 
     private static final Logger LOG = Logger.getLogger(SampleOrigin.class.getName());
     private static final int MAX_BODY = 64 * 1024;
@@ -84,6 +89,7 @@ public final class SampleOrigin implements AutoCloseable {
     private volatile Function<Received, Answer> subscribeAnswer = r -> Answer.accepted();
     private volatile Function<Received, Answer> unsubscribeAnswer = r -> Answer.ok();
     private volatile boolean oneShot;
+    private volatile Map<String, String> sessions;
     private ScheduledFuture<?> mailTimer;
 
     /**
@@ -91,14 +97,15 @@ public final class SampleOrigin implements AutoCloseable {
      * signatures with (try each), and the one it signs its deliveries with.
      */
     private record Secrets(List<byte[]> accepted, byte[] signing) {
-        JdkSignature.Check verify(String header, JdkSignature.Signed signed, java.time.Instant now) {
-            JdkSignature.Check first = null;
+        JdkSignature.Verified verify(String header, JdkSignature.Signed signed, Function<String, List<String>> headers,
+                java.time.Instant now) {
+            JdkSignature.Verified first = null;
             for (byte[] secret : accepted) {
-                JdkSignature.Check c = JdkSignature.verify(secret, header, signed, now);
-                if (c == JdkSignature.Check.VALID || c == JdkSignature.Check.STALE) {
-                    return c;
+                JdkSignature.Verified v = JdkSignature.verifyRequest(secret, header, signed, headers, now);
+                if (v.check() == JdkSignature.Check.VALID || v.check() == JdkSignature.Check.STALE) {
+                    return v;
                 }
-                first = first == null ? c : first;
+                first = first == null ? v : first;
             }
             return first;
         }
@@ -185,6 +192,19 @@ public final class SampleOrigin implements AutoCloseable {
      */
     public void setOneShot(boolean oneShot) {
         this.oneShot = oneShot;
+    }
+
+    /**
+     * Checks who subscribes, as a real origin would: with sessions set, a subscribe must carry
+     * the cookie {@link #SESSION_COOKIE} forwarded by the edge under a verified version 2
+     * signature (else {@code 401 no-session}), naming a session of the user in
+     * {@code X-Event-User} (else {@code 403 wrong-session}), before the answer policy is asked.
+     * Null (the default, and the demo's) checks nothing beyond the signature.
+     *
+     * @param sessionToUser session cookie value to the user (the X-Event-User value) it belongs to
+     */
+    public void setSessions(Map<String, String> sessionToUser) {
+        this.sessions = sessionToUser == null ? null : Map.copyOf(sessionToUser);
     }
 
     /** How a verified unsubscribe is answered; {@code 200} by default. */
@@ -337,9 +357,13 @@ public final class SampleOrigin implements AutoCloseable {
             JdkSignature.Signed signed = new JdkSignature.Signed(exchange.getRequestMethod(), path,
                     exchange.getRequestHeaders().getFirst("X-Event-Id"), exchange.getRequestHeaders().getFirst("X-Event-User"),
                     exchange.getRequestHeaders().getFirst("X-Event-Token"), body);
-            JdkSignature.Check check = secrets.verify(exchange.getRequestHeaders().getFirst("X-Event-Signature"), signed,
-                    clock.instant());
-            Received r = new Received(exchange.getRequestMethod(), path, exchange.getRequestHeaders(), body, clock.instant(), check);
+            JdkSignature.Verified verified = secrets.verify(exchange.getRequestHeaders().getFirst("X-Event-Signature"), signed,
+                    name -> {
+                        List<String> values = exchange.getRequestHeaders().get(name);
+                        return values == null ? List.of() : values;
+                    }, clock.instant());
+            Received r = new Received(exchange.getRequestMethod(), path, exchange.getRequestHeaders(), body, clock.instant(),
+                    verified.check(), verified.version(), verified.forwarded());
             synchronized (received) {
                 received.add(r);
                 received.notifyAll();
@@ -371,6 +395,18 @@ public final class SampleOrigin implements AutoCloseable {
         }
         if (!r.signatureVerified()) {
             return Answer.text(401, r.signature() == JdkSignature.Check.STALE ? "stale-signature" : "bad-signature");
+        }
+        Map<String, String> known = sessions;
+        if (subscribe && known != null) {
+            // who subscribes: the session cookie the edge forwarded and signed, never an unsigned Cookie header
+            String session = r.forwardedCookie(SESSION_COOKIE);
+            if (session == null) {
+                return Answer.text(401, "no-session");
+            }
+            String user = known.get(session);
+            if (user == null || !user.equals(r.user())) {
+                return Answer.text(403, "wrong-session");
+            }
         }
         try {
             return (subscribe ? subscribeAnswer : unsubscribeAnswer).apply(r);
