@@ -9,6 +9,8 @@ import java.util.Optional;
  * request it decides, made once by the compiler with the defaults applied.
  *
  * @param origin the rule's origin base URL; empty means the server's configured origin
+ * @param maxClients how many clients of one user may share one subscription (one user and
+ *     event) on an edge at once
  */
 public record SubscriptionSettings(
         NamedKey tokenKey,
@@ -22,7 +24,8 @@ public record SubscriptionSettings(
         Duration heartbeat,
         Duration retry,
         int replayBuffer,
-        boolean forwardRejectionBody) {
+        boolean forwardRejectionBody,
+        int maxClients) {
 
     public static final NonceSource DEFAULT_NONCE_SOURCE = NonceSource.RANDOM;
     public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);
@@ -33,4 +36,14 @@ public record SubscriptionSettings(
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
     public static final Duration DEFAULT_RETRY = Duration.ofSeconds(3);
     public static final int DEFAULT_REPLAY_BUFFER = 16;
+    public static final int DEFAULT_MAX_CLIENTS = 10;
+    public static final int MAX_MAX_CLIENTS = 1000;
+
+    /** The settings with the default {@code <max-clients>}. */
+    public SubscriptionSettings(NamedKey tokenKey, NonceSource nonceSource, Duration tokenLifetime, NamedKey originKey,
+            Optional<String> origin, Duration originTimeout, SubscriptionType type, Transport transport, Duration heartbeat,
+            Duration retry, int replayBuffer, boolean forwardRejectionBody) {
+        this(tokenKey, nonceSource, tokenLifetime, originKey, origin, originTimeout, type, transport, heartbeat, retry,
+                replayBuffer, forwardRejectionBody, DEFAULT_MAX_CLIENTS);
+    }
 }

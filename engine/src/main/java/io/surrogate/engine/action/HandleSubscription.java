@@ -95,6 +95,10 @@ public final class HandleSubscription extends LocatedStatement {
         out.text("retry", List.of(), Durations.format(s.retry()));
         out.text("replay-buffer", List.of(), Integer.toString(s.replayBuffer()));
         out.text("forward-rejection-body", List.of(), Boolean.toString(s.forwardRejectionBody()));
+        if (s.maxClients() != SubscriptionSettings.DEFAULT_MAX_CLIENTS) {
+            // printed when set, like <origin>, so the canonical form of rules written before it is unchanged
+            out.text("max-clients", List.of(), Integer.toString(s.maxClients()));
+        }
         out.end("edgeservices:event.handle-subscription");
     }
 }

@@ -31,6 +31,8 @@ public class HandleSubscriptionElement extends StatementElement {
     private TextElement replayBuffer;
     @XmlElement(name = "forward-rejection-body")
     private TextElement forwardRejectionBody;
+    @XmlElement(name = "max-clients")
+    private TextElement maxClients;
 
     public TokenElement token() {
         return token;
@@ -80,10 +82,14 @@ public class HandleSubscriptionElement extends StatementElement {
         return TextElements.named(forwardRejectionBody, "forward-rejection-body");
     }
 
+    public TextElement maxClients() {
+        return TextElements.named(maxClients, "max-clients");
+    }
+
     @Override
     public List<Located> children() {
         return present(token, user(), eventId(), customerCode(), origin, originKey(), subscriptionType(),
-                transport(), heartbeat(), retry(), replayBuffer(), forwardRejectionBody());
+                transport(), heartbeat(), retry(), replayBuffer(), forwardRejectionBody(), maxClients());
     }
 
     @Override
