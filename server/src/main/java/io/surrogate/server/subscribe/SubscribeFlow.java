@@ -141,7 +141,7 @@ public final class SubscribeFlow {
                     // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
                     CloseWatcher.watch(exchange, () -> false, reason -> IoUtils.safeClose(exchange.getConnection()));
                 } else {
-                    answered(exchange, seat.client().subscription(), ACCEPTED, responseHeaders, multiplexOnto, seat.client());
+                    onAnswer(exchange, seat.client(), ACCEPTED, null, responseHeaders, multiplexOnto);
                 }
                 return;
             }
@@ -182,8 +182,11 @@ public final class SubscribeFlow {
             origin.send(target.get(), call, () -> Subscriptions.subscribe(plan, request, minted.token(), environment),
                     settings.originTimeout()).whenComplete((answer, error) -> {
                 metrics.originLatency(true).record(scheduler.nanoTime() - started, TimeUnit.NANOSECONDS);
-                registry.answered(sub, answer, error); // the clients that joined meanwhile are told the same answer
-                onAnswer(exchange, first, answer, error, responseHeaders, multiplexOnto);
+                try {
+                    registry.answered(sub, answer, error); // the clients that joined meanwhile are told the same answer
+                } finally {
+                    onAnswer(exchange, first, answer, error, responseHeaders, multiplexOnto);
+                }
             });
         } catch (RuntimeException e) {
             registry.answered(sub, null, e);
