@@ -184,10 +184,6 @@ public final class Subscription {
         return seq;
     }
 
-    String handleHex() {
-        return handleHex;
-    }
-
     /** Whether a resuming request's plan names this same subscription. */
     boolean sameAs(SubscriptionPlan other) {
         return plan.eventId().equals(other.eventId()) && plan.user().equals(other.user())
@@ -255,10 +251,6 @@ public final class Subscription {
         return w;
     }
 
-    synchronized boolean accepted() {
-        return accepted;
-    }
-
     synchronized boolean spent() {
         return spent;
     }
@@ -270,11 +262,6 @@ public final class Subscription {
     /** Clients attached, waiting for their return, or with a place reserved. */
     synchronized int clients() {
         return clients.size();
-    }
-
-    /** Whether {@code c} is one of its clients now. */
-    synchronized boolean has(Client c) {
-        return clients.contains(c);
     }
 
     /**
