@@ -9,6 +9,8 @@ import java.util.Optional;
  * request it decides, made once by the compiler with the defaults applied.
  *
  * @param origin the rule's origin base URL; empty means the server's configured origin
+ * @param maxClients how many clients of one user may share one subscription (one user and
+ *     event) on an edge at once
  * @param forwarding the client headers and cookies sent on to the origin with {@code /subscribe-event}
  */
 public record SubscriptionSettings(
@@ -24,18 +26,11 @@ public record SubscriptionSettings(
         Duration retry,
         int replayBuffer,
         boolean forwardRejectionBody,
+        int maxClients,
         OriginForwarding forwarding) {
 
     public SubscriptionSettings {
         forwarding = forwarding == null ? OriginForwarding.NONE : forwarding;
-    }
-
-    /** Settings that forward nothing to the origin. */
-    public SubscriptionSettings(NamedKey tokenKey, NonceSource nonceSource, Duration tokenLifetime, NamedKey originKey,
-            Optional<String> origin, Duration originTimeout, SubscriptionType type, Transport transport, Duration heartbeat,
-            Duration retry, int replayBuffer, boolean forwardRejectionBody) {
-        this(tokenKey, nonceSource, tokenLifetime, originKey, origin, originTimeout, type, transport, heartbeat, retry,
-                replayBuffer, forwardRejectionBody, OriginForwarding.NONE);
     }
 
     public static final NonceSource DEFAULT_NONCE_SOURCE = NonceSource.RANDOM;
@@ -47,4 +42,14 @@ public record SubscriptionSettings(
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
     public static final Duration DEFAULT_RETRY = Duration.ofSeconds(3);
     public static final int DEFAULT_REPLAY_BUFFER = 16;
+    public static final int DEFAULT_MAX_CLIENTS = 10;
+    public static final int MAX_MAX_CLIENTS = 1000;
+
+    /** The settings with the default {@code <max-clients>}, forwarding nothing to the origin. */
+    public SubscriptionSettings(NamedKey tokenKey, NonceSource nonceSource, Duration tokenLifetime, NamedKey originKey,
+            Optional<String> origin, Duration originTimeout, SubscriptionType type, Transport transport, Duration heartbeat,
+            Duration retry, int replayBuffer, boolean forwardRejectionBody) {
+        this(tokenKey, nonceSource, tokenLifetime, originKey, origin, originTimeout, type, transport, heartbeat, retry,
+                replayBuffer, forwardRejectionBody, DEFAULT_MAX_CLIENTS, OriginForwarding.NONE);
+    }
 }

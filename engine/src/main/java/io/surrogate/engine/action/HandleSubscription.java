@@ -118,6 +118,10 @@ public final class HandleSubscription extends LocatedStatement {
             }
             out.end("forward-to-origin");
         }
+        if (s.maxClients() != SubscriptionSettings.DEFAULT_MAX_CLIENTS) {
+            // printed when set, like <origin>, so the canonical form of rules written before it is unchanged
+            out.text("max-clients", List.of(), Integer.toString(s.maxClients()));
+        }
         out.end("edgeservices:event.handle-subscription");
     }
 }

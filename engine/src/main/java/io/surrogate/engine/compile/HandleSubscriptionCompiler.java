@@ -125,11 +125,18 @@ final class HandleSubscriptionCompiler {
         }
         OriginForwarding forwarding = h.forwardToOrigin() == null ? OriginForwarding.NONE : forwarding(h.forwardToOrigin());
         ok &= forwarding != null;
+        int maxClients = SubscriptionSettings.DEFAULT_MAX_CLIENTS;
+        if (h.maxClients() != null) {
+            Integer n = values.integer(h.maxClients(), null, h.maxClients().value().trim(), 1, SubscriptionSettings.MAX_MAX_CLIENTS);
+            ok &= n != null;
+            maxClients = n == null ? maxClients : n;
+        }
         if (!ok || eventId == null) {
             return null;
         }
         return new HandleSubscription(user, eventId, customer, new SubscriptionSettings(tokenKey, nonce, lifetime,
-                originKey, origin, originTimeout, type, transport, heartbeat, retry, replay, forwardBody, forwarding), h.position());
+                originKey, origin, originTimeout, type, transport, heartbeat, retry, replay, forwardBody, maxClients, forwarding),
+                h.position());
     }
 
     /**

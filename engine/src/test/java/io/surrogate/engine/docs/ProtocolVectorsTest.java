@@ -403,7 +403,7 @@ class ProtocolVectorsTest {
         EdgeEnvironment env = new EdgeEnvironment("edge-1", "127.0.0.1:8080", InstantSource.fixed(Instant.ofEpochSecond(1_795_953_601L)));
         SubscriptionSettings settings = new SubscriptionSettings(tokenKey, NonceSource.PORT, Duration.ofHours(1), originKey,
                 Optional.empty(), Duration.ofSeconds(5), SubscriptionType.ONE_SHOT, Transport.AUTO, Duration.ofSeconds(15),
-                Duration.ofSeconds(3), 16, false, new io.surrogate.engine.OriginForwarding(List.of("Authorization"), List.of("session", "csrf")));
+                Duration.ofSeconds(3), 16, false, SubscriptionSettings.DEFAULT_MAX_CLIENTS, new io.surrogate.engine.OriginForwarding(List.of("Authorization"), List.of("session", "csrf")));
         SubscriptionPlan plan = new SubscriptionPlan("B", "2", "default", settings, "test");
         record Case(String name, Headers headers, Map<String, String> trusted) {}
         List<Case> cases = List.of(

@@ -33,6 +33,8 @@ public class HandleSubscriptionElement extends StatementElement {
     private TextElement forwardRejectionBody;
     @XmlElement(name = "forward-to-origin")
     private ForwardToOriginElement forwardToOrigin;
+    @XmlElement(name = "max-clients")
+    private TextElement maxClients;
 
     public TokenElement token() {
         return token;
@@ -86,10 +88,14 @@ public class HandleSubscriptionElement extends StatementElement {
         return forwardToOrigin;
     }
 
+    public TextElement maxClients() {
+        return TextElements.named(maxClients, "max-clients");
+    }
+
     @Override
     public List<Located> children() {
         return present(token, user(), eventId(), customerCode(), origin, originKey(), subscriptionType(),
-                transport(), heartbeat(), retry(), replayBuffer(), forwardRejectionBody(), forwardToOrigin);
+                transport(), heartbeat(), retry(), replayBuffer(), forwardRejectionBody(), forwardToOrigin, maxClients());
     }
 
     @Override

@@ -3,10 +3,12 @@ package io.surrogate.server.subscribe;
 import io.surrogate.engine.Decision;
 import io.surrogate.engine.EdgeEnvironment;
 import io.surrogate.engine.SubscriptionPlan;
+import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.token.KeySource;
 import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
+import io.surrogate.server.subscribe.Subscription.Client;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.transport.EventFrame;
 import io.surrogate.server.transport.HeldResponse;
@@ -27,21 +29,26 @@ import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * The in-memory {@link SubscriptionRegistry}: concurrent maps by token, handle, event and user,
- * the held responses, and the listener of every held response (so a response reports here
- * and never calls back into anything else). Timers come from the injected {@link Scheduler},
- * time from the injected clock.
+ * The in-memory {@link SubscriptionRegistry}: concurrent maps by token, client handle, event
+ * and user, the held responses, and the listener of every held response (so a response reports
+ * here and never calls back into anything else). Timers come from the injected
+ * {@link Scheduler}, time from the injected clock.
  */
-public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.Listener<Subscription> {
+public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.Listener<Client> {
     private static final Logger LOG = Logger.getLogger("surrogate.hub");
+
+    /** Clients of one user share a subscription when their rules agree on who delivers to it and how it ends. */
+    private record UserKey(String customerCode, String user, String eventKey, SubscriptionType type) {}
 
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentHashMap<String, Subscription> byToken = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, Subscription> byHandle = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Client> byHandle = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Subscription>> byEvent = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Subscription> byUser = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, HeldResponse<Subscription>> streams = new ConcurrentHashMap<>();
-    private final Set<HeldResponse<Subscription>> held = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<UserKey, Subscription> byUser = new ConcurrentHashMap<>();
+    /** every subscription until it ends, spent one-shot subscriptions whose clients come back for their event included */
+    private final Set<Subscription> all = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<Long, HeldResponse<Client>> streams = new ConcurrentHashMap<>();
+    private final Set<HeldResponse<Client>> held = ConcurrentHashMap.newKeySet();
     private final Unsubscriber unsubscriber;
     private final Scheduler scheduler;
     private final InstantSource clock;
@@ -61,7 +68,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         this.metrics = metrics;
         this.budget = budget;
         this.maxQueuedBytes = maxQueuedBytes;
-        metrics.gauge("surrogate.subscriptions", "Subscriptions the edge holds, attached or waiting for their client", byToken::size);
+        metrics.gauge("surrogate.subscriptions", "Subscriptions the edge holds, attached or waiting for their client", all::size);
+        metrics.gauge("surrogate.subscription.clients", "Clients of the edge's subscriptions: held, waiting for their return, or joining",
+                byHandle::size);
         metrics.gauge("surrogate.replay.detached.bytes", "Bytes of events kept for subscriptions no client holds", budget::used);
     }
 
@@ -78,43 +87,97 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         return h;
     }
 
-    private static String userKey(Subscription s) {
-        SubscriptionPlan p = s.plan();
-        return p.customerCode() + '\u0000' + p.eventId() + '\u0000' + p.user();
+    private static UserKey userKey(SubscriptionPlan p, String eventKey) {
+        return new UserKey(p.customerCode(), p.user(), eventKey, p.settings().type());
     }
 
     @Override
-    public Subscription register(String token, long expiresAt, SubscriptionPlan plan, String host, String eventKey) {
-        Subscription s = new Subscription(newHandle(), token, expiresAt, plan, host, eventKey, budget);
-        index(s);
-        return s;
+    public Place join(SubscriptionPlan plan, String eventKey, Waiter waiter) {
+        if (plan.user().isEmpty()) {
+            return null;
+        }
+        Subscription s = byUser.get(userKey(plan, eventKey));
+        if (s == null || s.expiredAt(clock.millis() / 1000)) {
+            return null;
+        }
+        boolean[] out = new boolean[2];
+        Client c = s.join(newHandle(), plan.settings().maxClients(), waiter, out);
+        if (out[0]) {
+            return new Full(plan.settings().maxClients());
+        }
+        if (c == null) {
+            return null;
+        }
+        byHandle.put(c.handle(), c);
+        if (s.ended()) {
+            byHandle.remove(c.handle(), c);
+            return null;
+        }
+        LOG.fine(() -> s.logLine("client-joined").with("clients", s.clients()).with("origin-answered", !out[1]).toString());
+        return new Seat(c, out[1]);
     }
 
-    private void index(Subscription s) {
+    @Override
+    public Client register(String token, long expiresAt, SubscriptionPlan plan, String host, String eventKey) {
+        Subscription s = new Subscription(newHandle(), token, expiresAt, plan, host, eventKey, budget);
+        Client first = s.first();
+        if (!plan.user().isEmpty()) {
+            long now = clock.millis() / 1000;
+            Subscription shared = byUser.compute(userKey(plan, eventKey),
+                    (k, old) -> old != null && old.joinable() && !old.expiredAt(now) ? old : s);
+            if (shared != s) {
+                return null;
+            }
+        }
+        all.add(s);
+        byHandle.put(first.handle(), first);
         byToken.put(s.token(), s);
-        byHandle.put(s.handle(), s);
         byEvent.compute(s.eventKey(), (k, set) -> {
             Set<Subscription> out = set == null ? ConcurrentHashMap.newKeySet() : set;
             out.add(s);
             return out;
         });
+        return first;
     }
 
     @Override
-    public void discard(Subscription s) {
-        if (s.end(new HeldResponse<?>[1])) {
+    public void answered(Subscription s, OriginAnswer answer, Throwable error) {
+        List<Client> joined = s.answered(error == null && answer != null && answer.accepted());
+        if (s.ended()) {
             forget(s);
+        }
+        for (Client c : joined) {
+            Waiter w = s.takeWaiter(c);
+            if (w != null) {
+                w.answered(c, answer, error);
+            }
         }
     }
 
     @Override
-    public void accepted(Subscription s) {
-        if (!s.plan().user().isEmpty()) {
-            Subscription older = byUser.put(userKey(s), s);
-            if (older != null && older != s) {
-                LOG.info(() -> older.logLine("duplicate-subscription").with("replaced-by", s.handleHex()).toString());
-                metrics.disconnect("duplicate");
-                endAndTell(older, "duplicate");
+    public void discard(Subscription s) {
+        List<HeldResponse<Client>> had = new ArrayList<>(0);
+        if (s.end(had)) {
+            forget(s);
+            closeAll(had, null, "ended");
+        }
+    }
+
+    @Override
+    public void decline(Client c, String why) {
+        left(c, c.subscription().decline(c), why);
+    }
+
+    /** What follows a client's leaving: its handle forgotten; the subscription's end when it was the last. */
+    private void left(Client c, Subscription.Left how, String why) {
+        if (how == Subscription.Left.REMOVED || how == Subscription.Left.LAST) {
+            byHandle.remove(c.handle(), c);
+        }
+        if (how == Subscription.Left.LAST) {
+            Subscription s = c.subscription();
+            forget(s);
+            if (s.tell()) {
+                unsubscriber.unsubscribe(s, why);
             }
         }
     }
@@ -125,7 +188,7 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     }
 
     @Override
-    public Subscription byHandle(long handle) {
+    public Client byHandle(long handle) {
         return byHandle.get(handle);
     }
 
@@ -136,13 +199,13 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     }
 
     @Override
-    public HeldResponse<Subscription> stream(long handle) {
+    public HeldResponse<Client> stream(long handle) {
         return streams.get(handle);
     }
 
     @Override
     public int size() {
-        return byToken.size();
+        return all.size();
     }
 
     @Override
@@ -156,184 +219,209 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     }
 
     /**
-     * The subscription is attached before the response is counted as held, so a delivery that
-     * sees the response held finds it attached; a delivery from another thread in the meantime
-     * is written after this task, once the response has started.
+     * The client is attached before the response is counted as held, so a delivery that sees
+     * the response held finds it attached; a delivery from another thread in the meantime is
+     * written after this task, once the response has started.
      */
     @Override
-    public HeldResponse<Subscription> hold(HttpServerExchange exchange, Subscription s, Transport transport,
+    public HeldResponse<Client> hold(HttpServerExchange exchange, Client c, Transport transport,
             List<Decision.HeaderField> headers, long after, boolean streamType) {
+        Subscription s = c.subscription();
         long streamHandle = streamType && Transports.multiplexes(transport) ? newHandle() : 0;
-        HeldResponse<Subscription> c = Transports.open(transport, exchange, this, scheduler,
+        HeldResponse<Client> r = Transports.open(transport, exchange, this, scheduler,
                 s.plan().settings().heartbeat().toMillis(), maxQueuedBytes, streamHandle);
         if (streamHandle != 0) {
-            streams.put(streamHandle, c);
+            streams.put(streamHandle, r);
         }
         HeldResponse<?>[] replaced = new HeldResponse<?>[1];
-        List<Subscription.Sent> missed = s.attach(c, after, replaced);
-        held.add(c);
+        List<Subscription.Sent> missed = s.attach(c, r, after, replaced);
+        if (missed != null && byHandle.putIfAbsent(c.handle(), c) == null && s.ended()) {
+            byHandle.remove(c.handle(), c); // it came back as its wait ran out, and the subscription ended meanwhile
+        }
+        held.add(r);
         metrics.held(transport).incrementAndGet();
-        c.open(s, after, (int) s.plan().settings().retry().toMillis(), headers);
-        sendMissed(s, c, missed, replaced[0]);
-        return c;
+        r.open(c, after, (int) s.plan().settings().retry().toMillis(), headers);
+        sendMissed(c, r, missed, replaced[0]);
+        return r;
     }
 
     @Override
-    public boolean multiplex(HeldResponse<Subscription> c, Subscription s) {
-        if (c.released()) {
+    public boolean multiplex(HeldResponse<Client> stream, Client c) {
+        if (stream.released()) {
             return false;
         }
-        c.add(s);
+        for (Client other : stream.feeds()) {
+            if (other.subscription() == c.subscription()) {
+                decline(c, "stream-gone"); // its subscription is on this stream already: its events come there once
+                return true;
+            }
+        }
+        stream.add(c);
         HeldResponse<?>[] replaced = new HeldResponse<?>[1];
-        sendMissed(s, c, s.attach(c, 0, replaced), replaced[0]);
+        sendMissed(c, stream, c.subscription().attach(c, stream, c.start(), replaced), replaced[0]);
         return true;
     }
 
-    private void sendMissed(Subscription s, HeldResponse<Subscription> c, List<Subscription.Sent> missed, HeldResponse<?> old) {
+    private void sendMissed(Client c, HeldResponse<Client> r, List<Subscription.Sent> missed, HeldResponse<?> old) {
         if (old != null) {
             old.execute(() -> old.close("resumed-elsewhere"));
         }
         if (missed == null) {
-            c.close("ended");
+            r.close("ended");
             return;
         }
-        boolean oneShot = s.ended();
+        boolean spent = c.subscription().spent();
+        if (spent && missed.isEmpty()) {
+            r.close("ended"); // a one-shot subscription whose event this client had: nothing will come
+            return;
+        }
         for (Subscription.Sent sent : missed) {
-            c.send(s, sent.seq(), sent.frame(), oneShot);
-            if (!Transports.multiplexes(c.transport())) {
+            r.send(c, sent.seq(), sent.frame(), spent);
+            if (!Transports.multiplexes(r.transport())) {
                 break; // a long-poll answer carries one event
             }
-        }
-        if (oneShot) {
-            forget(s);
         }
     }
 
     @Override
     public Outcome deliver(Subscription s, EventFrame frame) {
-        long[] seq = new long[1];
-        HeldResponse<Subscription> c = s.accept(frame, seq);
-        if (c == null) {
-            return notTaken(s, seq[0]) ? Outcome.GONE : Outcome.QUEUED;
+        List<Subscription.Write> writes = new ArrayList<>(1);
+        long seq = s.accept(frame, writes);
+        if (seq < 0) {
+            notTaken(s, seq);
+            return Outcome.GONE;
         }
-        boolean last = s.ended();
-        if (last) {
-            forget(s);
+        if (s.type() == SubscriptionType.ONE_SHOT) {
+            unindex(s); // spent: its token takes nothing more
         }
-        long n = seq[0];
-        c.execute(() -> c.send(s, n, frame, last));
+        if (writes.isEmpty()) {
+            return Outcome.QUEUED;
+        }
+        for (Subscription.Write w : writes) {
+            w.response().execute(() -> w.response().send(w.client(), w.seq(), frame, w.last()));
+        }
         return Outcome.DELIVERED;
     }
 
-    /** True when {@link Subscription#accept} did not take the event; one that broke the replay budget ends. */
-    private boolean notTaken(Subscription s, long seq) {
+    /** {@link Subscription#accept} did not take the event; one that broke the replay budget ends. */
+    private void notTaken(Subscription s, long seq) {
         if (seq == Subscription.OVER_BUDGET) {
             metrics.disconnect("replay-budget");
             LOG.warning(() -> s.logLine("replay-budget-spent").with("budget-bytes", budget.limit())
                     .with("help", "a subscription that no client holds ends when its events do not fit").toString());
             endAndTell(s, "replay-budget");
         }
-        return seq < 0;
     }
 
-    /** One write of a fan-out, for the response's IO thread. */
-    private record Write(HeldResponse<Subscription> c, Subscription s, long seq, boolean last) {}
-
     /**
-     * Each subscription is numbered and buffered here, then the writes go to each IO thread as
-     * one task carrying that thread's list (not a task per response), and this thread's own
-     * share is written last, inline, so the other threads start writing first.
+     * Each subscription is numbered and buffered here, then the writes (one per held client)
+     * go to each IO thread as one task carrying that thread's list (not a task per response),
+     * and this thread's own share is written last, inline, so the other threads start writing
+     * first.
      */
     @Override
     public FanOut deliverAll(Iterable<Subscription> subs, EventFrame frame) {
-        Map<Executor, List<Write>> byThread = new HashMap<>(4);
-        long[] seq = new long[1];
+        Map<Executor, List<Subscription.Write>> byThread = new HashMap<>(4);
+        List<Subscription.Write> writes = new ArrayList<>(2);
         int delivered = 0;
         int queued = 0;
         for (Subscription s : subs) {
-            HeldResponse<Subscription> c = s.accept(frame, seq);
-            if (c == null) {
-                if (!notTaken(s, seq[0])) {
-                    queued++;
-                }
+            writes.clear();
+            long seq = s.accept(frame, writes);
+            if (seq < 0) {
+                notTaken(s, seq);
                 continue;
             }
-            boolean last = s.ended();
-            if (last) {
-                forget(s);
+            if (s.type() == SubscriptionType.ONE_SHOT) {
+                unindex(s);
             }
-            byThread.computeIfAbsent(c.executor(), t -> new ArrayList<>()).add(new Write(c, s, seq[0], last));
+            if (writes.isEmpty()) {
+                queued++;
+                continue;
+            }
             delivered++;
+            for (Subscription.Write w : writes) {
+                byThread.computeIfAbsent(w.response().executor(), t -> new ArrayList<>()).add(w);
+            }
         }
         Thread self = Thread.currentThread();
-        List<Write> mine = null;
+        List<Subscription.Write> mine = null;
         for (var e : byThread.entrySet()) {
             if (e.getKey() == self) {
                 mine = e.getValue();
             } else {
-                List<Write> batch = e.getValue();
-                e.getKey().execute(() -> batch.forEach(w -> w.c().send(w.s(), w.seq(), frame, w.last())));
+                List<Subscription.Write> batch = e.getValue();
+                e.getKey().execute(() -> batch.forEach(w -> w.response().send(w.client(), w.seq(), frame, w.last())));
             }
         }
         if (mine != null) {
-            mine.forEach(w -> w.c().send(w.s(), w.seq(), frame, w.last()));
+            mine.forEach(w -> w.response().send(w.client(), w.seq(), frame, w.last()));
         }
         return new FanOut(delivered, queued);
     }
 
-    /** A one-shot event reached a response that had just gone: the subscription comes back, detached, and waits one heartbeat. */
+    /**
+     * A one-shot event reached a response that had just gone: its release already made the
+     * client wait one heartbeat for its return, and the event waits in the subscription's buffer.
+     */
     @Override
-    public void undelivered(Subscription s) {
-        if (s.reopen()) {
-            index(s);
-            if (!s.plan().user().isEmpty()) {
-                byUser.putIfAbsent(userKey(s), s);
-            }
-            waitForReturn(s);
-        }
+    public void undelivered(Client c) {
+        LOG.fine(() -> c.subscription().logLine("one-shot-undelivered").toString());
     }
 
     @Override
-    public void released(HeldResponse<Subscription> c, String reason) {
-        if (!held.contains(c)) {
+    public void released(HeldResponse<Client> r, String reason) {
+        if (!held.contains(r)) {
             return;
         }
-        if (c.streamHandle() != 0) {
-            streams.remove(c.streamHandle());
+        if (r.streamHandle() != 0) {
+            streams.remove(r.streamHandle());
         }
-        for (Subscription s : c.feeds()) {
-            if (s.detach(c)) {
-                waitForReturn(s);
+        // a one-shot response that ended with its event: that client is finished
+        boolean done = "one-shot".equals(reason) || "answered".equals(reason);
+        for (Client c : r.feeds()) {
+            Subscription.Left how = c.subscription().detach(c, r, done);
+            if (how == Subscription.Left.WAITS) {
+                waitForReturn(c);
+            } else {
+                left(c, how, "one-shot");
             }
         }
-        // counted as held until its subscriptions wait for their client: whoever sees it gone sees their timers
-        if (held.remove(c)) {
-            metrics.held(c.transport()).decrementAndGet();
+        // counted as held until its clients wait for their return: whoever sees it gone sees their timers
+        if (held.remove(r)) {
+            metrics.held(r.transport()).decrementAndGet();
         }
         if (!"answered".equals(reason) && !"poll-timeout".equals(reason) && !"one-shot".equals(reason)) {
-            LOG.fine(() -> LogLine.of("client-released").with("reason", reason).with("transport", c.transport().label()).toString());
+            LOG.fine(() -> LogLine.of("client-released").with("reason", reason).with("transport", r.transport().label()).toString());
         }
     }
 
-    /** A detached subscription waits one heartbeat for its client; then it ends and the origin is told. */
-    private void waitForReturn(Subscription s) {
+    /** A detached client waits one heartbeat for its return; then it leaves, and with the last one the subscription ends and the origin is told. */
+    private void waitForReturn(Client c) {
+        Subscription s = c.subscription();
         try {
-            s.graceTimer(scheduler.schedule(Scheduler.DIRECT, () -> expire(s), s.plan().settings().heartbeat().toMillis()));
+            s.graceTimer(c, scheduler.schedule(Scheduler.DIRECT, () -> left(c, s.expire(c), "client-gone"),
+                    s.plan().settings().heartbeat().toMillis()));
         } catch (RejectedExecutionException stopped) {
             endAndTell(s, "server-stop");
         }
     }
 
-    /** Ends the feeds of {@code c} whose token has expired (the origin is told); true when none is left (DESIGN §4). */
+    /** Ends the subscriptions on {@code r} whose token has expired (the origin told, their other clients closed); true when none is left (DESIGN §4). */
     @Override
-    public boolean endExpired(HeldResponse<Subscription> c) {
+    public boolean endExpired(HeldResponse<Client> r) {
         long now = clock.millis() / 1000;
         boolean live = false;
-        for (Subscription s : c.feeds()) {
+        for (Client c : r.feeds()) {
+            Subscription s = c.subscription();
             if (s.expiredAt(now)) {
-                if (s.end(new HeldResponse<?>[1])) {
+                List<HeldResponse<Client>> had = new ArrayList<>(1);
+                if (s.end(had)) {
                     forget(s);
-                    unsubscriber.unsubscribe(s, "token-expired");
+                    closeAll(had, r, "token-expired");
+                    if (s.tell()) {
+                        unsubscriber.unsubscribe(s, "token-expired");
+                    }
                 }
             } else if (!s.ended()) {
                 live = true;
@@ -346,53 +434,62 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     }
 
     @Override
-    public void slow(HeldResponse<Subscription> c) {
+    public void slow(HeldResponse<Client> r) {
         metrics.disconnect("slow-client");
-        LOG.info(() -> LogLine.of("slow-client-disconnected").with("transport", c.transport().label())
+        LOG.info(() -> LogLine.of("slow-client-disconnected").with("transport", r.transport().label())
                 .with("queued-bytes-over", maxQueuedBytes).toString());
-    }
-
-    private void expire(Subscription s) {
-        if (s.expire()) {
-            forget(s);
-            unsubscriber.unsubscribe(s, "client-gone");
-        }
     }
 
     @Override
     public void endAndTell(Subscription s, String why) {
-        HeldResponse<?>[] had = new HeldResponse<?>[1];
+        List<HeldResponse<Client>> had = new ArrayList<>(1);
         if (!s.end(had)) {
             return;
         }
         forget(s);
-        HeldResponse<?> c = had[0];
-        if (c != null) {
-            c.execute(() -> c.close(why));
+        closeAll(had, null, why);
+        if (s.tell()) {
+            unsubscriber.unsubscribe(s, why);
         }
-        unsubscriber.unsubscribe(s, why);
     }
 
-    /** Drops every index entry of a subscription that ended. */
-    private void forget(Subscription s) {
+    /** Closes each response but {@code except}, on its own IO thread. */
+    private static void closeAll(List<HeldResponse<Client>> responses, HeldResponse<Client> except, String why) {
+        for (HeldResponse<Client> r : responses) {
+            if (r != except) {
+                r.execute(() -> r.close(why));
+            }
+        }
+    }
+
+    /** Drops the entries deliveries and new clients find a subscription by: it is spent or ended. */
+    private void unindex(Subscription s) {
         byToken.remove(s.token(), s);
-        byHandle.remove(s.handle(), s);
         byEvent.computeIfPresent(s.eventKey(), (k, set) -> {
             set.remove(s);
             return set.isEmpty() ? null : set;
         });
         if (!s.plan().user().isEmpty()) {
-            byUser.remove(userKey(s), s);
+            byUser.remove(userKey(s.plan(), s.eventKey()), s);
+        }
+    }
+
+    /** Drops every index entry of a subscription that ended, its clients' handles included. */
+    private void forget(Subscription s) {
+        unindex(s);
+        all.remove(s);
+        for (Client c : s.clientList()) {
+            byHandle.remove(c.handle(), c);
         }
     }
 
     @Override
     public void stop(Duration wait) {
         unsubscriber.stopRetrying();
-        for (HeldResponse<Subscription> c : new ArrayList<>(held)) {
-            c.execute(() -> c.close("server-stop"));
+        for (HeldResponse<Client> r : new ArrayList<>(held)) {
+            r.execute(() -> r.close("server-stop"));
         }
-        for (Subscription s : new ArrayList<>(byToken.values())) {
+        for (Subscription s : new ArrayList<>(all)) {
             endAndTell(s, "server-stop");
         }
         try {

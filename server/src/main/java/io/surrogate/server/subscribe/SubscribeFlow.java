@@ -35,15 +35,19 @@ import static io.surrogate.server.transport.Responses.text;
 
 /**
  * What a subscribing request goes through once the rules said "subscribe": a resume without
- * the origin when its {@code Last-Event-ID} names a subscription that waits for it; otherwise
- * the origin's call ({@code /subscribe-event}, not blocking the IO thread), its answer, and on
- * {@code 202} the hold (or the attachment to a multiplexed stream). Whatever fails after the
- * origin's answer, the client's exchange is ended.
+ * the origin when its {@code Last-Event-ID} names a client of a subscription that waits for it;
+ * a join, without the origin, of the subscription another client of the same user and event
+ * has on this edge (up to the rule's {@code <max-clients>}); otherwise the origin's call
+ * ({@code /subscribe-event}, not blocking the IO thread), its answer, and on {@code 202} the
+ * hold (or the attachment to a multiplexed stream). Whatever fails after the origin's answer,
+ * the client's exchange is ended.
  */
 public final class SubscribeFlow {
     private static final Logger LOG = Logger.getLogger("surrogate.client");
     private static final HttpString LAST_EVENT_ID = new HttpString("Last-Event-ID");
     private static final HttpString X_EVENT_STREAM = new HttpString("X-Event-Stream");
+    /** what a client that joins an accepted subscription is held with, as if the origin had answered it */
+    private static final OriginAnswer ACCEPTED = new OriginAnswer(202, null, null, null);
 
     private final SubscriptionRegistry registry;
     private final OriginCalls origin;
@@ -60,7 +64,12 @@ public final class SubscribeFlow {
         this.clock = clock;
     }
 
-    /** A client that comes back with its Last-Event-ID while its subscription waits for it: held again, no origin round trip. */
+    /**
+     * A client that comes back with its Last-Event-ID while its subscription waits for it: held
+     * again, no origin round trip. The id's handle names the client, so a client whose old
+     * response the edge still holds takes its place (the old one is closed) and is not counted
+     * twice; the events after the id come from the subscription's buffer, shared by its clients.
+     */
     public boolean resume(HttpServerExchange exchange, SubscriptionPlan plan, List<Decision.HeaderField> responseHeaders) {
         String last = exchange.getRequestHeaders().getFirst(LAST_EVENT_ID);
         if (last == null) {
@@ -77,21 +86,34 @@ public final class SubscribeFlow {
         } catch (NumberFormatException e) {
             return false;
         }
-        Subscription sub = registry.byHandle(handle);
-        if (sub == null || !sub.sameAs(plan) || sub.ended() || sub.expiredAt(clock.millis() / 1000)) {
+        Subscription.Client client = registry.byHandle(handle);
+        if (client == null) {
             return false;
         }
+        Subscription sub = client.subscription();
+        if (!sub.sameAs(plan) || sub.ended() || sub.expiredAt(clock.millis() / 1000)) {
+            return false;
+        }
+        long from = Math.max(0, Math.min(after, sub.lastSeq()));
+        if (sub.spent() && from >= sub.lastSeq()) {
+            return false; // it had the one-shot event: it subscribes again
+        }
         metrics.subscribe("resumed");
-        registry.hold(exchange, sub, transport(exchange, plan), responseHeaders, Math.max(0, Math.min(after, sub.lastSeq())),
+        registry.hold(exchange, client, transport(exchange, plan), responseHeaders, from,
                 plan.settings().type() == SubscriptionType.STREAM);
         return true;
     }
 
-    /** Asks the origin; on its 202 the client is held (or attached to its stream). */
+    /**
+     * Joins the subscription of the same user and event if this edge has one (no origin round
+     * trip; if its origin call is still out, this client waits for that same answer); otherwise
+     * asks the origin, and on its 202 the client, and any that joined meanwhile, are held (or
+     * attached to their stream).
+     */
     public void subscribe(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan,
             List<Decision.HeaderField> responseHeaders, EdgeEnvironment environment) {
         SubscriptionSettings settings = plan.settings();
-        HeldResponse<Subscription> stream = null;
+        HeldResponse<Subscription.Client> stream = null;
         String streamHeader = exchange.getRequestHeaders().getFirst(X_EVENT_STREAM);
         if (streamHeader != null) {
             boolean streamType = settings.type() == SubscriptionType.STREAM;
@@ -103,6 +125,39 @@ public final class SubscribeFlow {
                 return;
             }
         }
+        HeldResponse<Subscription.Client> multiplexOnto = stream;
+        String eventKey = SubscriptionRegistry.eventKey(settings.originKey().name(), Escaping.headerValue(plan.eventId()));
+        SubscriptionRegistry.Waiter waiter = (client, answer, error) ->
+                onAnswer(exchange, client, answer, error, responseHeaders, multiplexOnto);
+        // a subscription registered by another client between the look-up and the registration is joined on the next turn
+        for (int turn = 0; turn < 4; turn++) {
+            SubscriptionRegistry.Place place = registry.join(plan, eventKey, waiter);
+            if (place instanceof SubscriptionRegistry.Full full) {
+                overCap(exchange, plan, full.max());
+                return;
+            }
+            if (place instanceof SubscriptionRegistry.Seat seat) {
+                if (seat.waiting()) {
+                    // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
+                    CloseWatcher.watch(exchange, () -> false, reason -> IoUtils.safeClose(exchange.getConnection()));
+                } else {
+                    onAnswer(exchange, seat.client(), ACCEPTED, null, responseHeaders, multiplexOnto);
+                }
+                return;
+            }
+            if (ask(exchange, request, plan, responseHeaders, environment, eventKey, multiplexOnto)) {
+                return;
+            }
+        }
+        metrics.subscribe("edge-busy");
+        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+        text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "the subscriptions of this user and event changed too fast; retry\n");
+    }
+
+    /** Registers a new subscription and asks the origin; false when another client of the same user and event registered first. */
+    private boolean ask(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan, List<Decision.HeaderField> responseHeaders,
+            EdgeEnvironment environment, String eventKey, HeldResponse<Subscription.Client> multiplexOnto) {
+        SubscriptionSettings settings = plan.settings();
         Subscriptions.Minted minted = Subscriptions.mint(plan, request, environment);
         OriginRequest call = Subscriptions.subscribe(plan, request, minted.token(), environment);
         Optional<URI> target = origin.target(call);
@@ -110,33 +165,64 @@ public final class SubscribeFlow {
             metrics.subscribe("no-origin");
             LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "no-origin").with("rule", plan.rule()).toString());
             text(exchange, StatusCodes.BAD_GATEWAY, "no origin is configured for this rule\n");
-            return;
+            return true;
         }
         // Registered before the origin is asked: an origin may deliver right after its 202, before
         // the edge has read the 202; such an event waits in the subscription for its client.
-        String eventKey = SubscriptionRegistry.eventKey(settings.originKey().name(), Escaping.headerValue(plan.eventId()));
-        Subscription sub = registry.register(minted.token(), minted.claims().expiresAt(), plan, request.headers().first("Host"),
-                eventKey);
+        Subscription.Client first = registry.register(minted.token(), minted.claims().expiresAt(), plan,
+                request.headers().first("Host"), eventKey);
+        if (first == null) {
+            return false;
+        }
+        Subscription sub = first.subscription();
         // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
         CloseWatcher.watch(exchange, () -> false, reason -> IoUtils.safeClose(exchange.getConnection()));
         long started = scheduler.nanoTime();
-        HeldResponse<Subscription> multiplexOnto = stream;
         try {
             origin.send(target.get(), call, () -> Subscriptions.subscribe(plan, request, minted.token(), environment),
-                    settings.originTimeout()).whenComplete((answer, error) -> exchange.getIoThread().execute(() -> {
+                    settings.originTimeout()).whenComplete((answer, error) -> {
                 metrics.originLatency(true).record(scheduler.nanoTime() - started, TimeUnit.NANOSECONDS);
                 try {
-                    if (error != null) {
-                        throw new IllegalStateException("the origin call failed", error);
-                    }
-                    answered(exchange, sub, answer, responseHeaders, multiplexOnto);
-                } catch (RuntimeException e) {
-                    failed(exchange, sub, answer, e);
+                    registry.answered(sub, answer, error); // the clients that joined meanwhile are told the same answer
+                } finally {
+                    onAnswer(exchange, first, answer, error, responseHeaders, multiplexOnto);
                 }
-            }));
+            });
         } catch (RuntimeException e) {
+            registry.answered(sub, null, e);
             failed(exchange, sub, null, e);
         }
+        return true;
+    }
+
+    /** The origin's answer for one client (the one that asked, or one that joined meanwhile), handled on its IO thread. */
+    private void onAnswer(HttpServerExchange exchange, Subscription.Client client, OriginAnswer answer, Throwable error,
+            List<Decision.HeaderField> responseHeaders, HeldResponse<Subscription.Client> stream) {
+        Subscription sub = client.subscription();
+        exchange.getIoThread().execute(() -> {
+            try {
+                if (error != null) {
+                    throw new IllegalStateException("the origin call failed", error);
+                }
+                answered(exchange, sub, answer, responseHeaders, stream, client);
+            } catch (RuntimeException e) {
+                failed(exchange, sub, answer, e);
+            }
+        });
+    }
+
+    /**
+     * The answer to a client over its rule's {@code <max-clients>}: {@code 429} with
+     * {@code Retry-After} (one heartbeat, when a client that left has lost its place). The one
+     * place that says it, so the SSE form of failures can take it over.
+     */
+    private void overCap(HttpServerExchange exchange, SubscriptionPlan plan, int max) {
+        metrics.subscribe("over-cap");
+        LOG.info(() -> LogLine.of("subscribe-refused").with("reason", "max-clients").with("max-clients", max)
+                .with("event-id", plan.eventId()).toString());
+        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString(Math.max(1, plan.settings().heartbeat().toSeconds())));
+        text(exchange, StatusCodes.TOO_MANY_REQUESTS,
+                "too many clients of this user wait for this event on this edge (max-clients " + max + ")\n");
     }
 
     /** Something threw after the origin was asked: the subscription goes (the origin told if it had accepted), the exchange ends. */
@@ -157,22 +243,23 @@ public final class SubscribeFlow {
     }
 
     private void answered(HttpServerExchange exchange, Subscription sub, OriginAnswer answer, List<Decision.HeaderField> responseHeaders,
-            HeldResponse<Subscription> stream) {
+            HeldResponse<Subscription.Client> stream, Subscription.Client client) {
         SubscriptionPlan plan = sub.plan();
         SubscriptionSettings settings = plan.settings();
         if (answer.accepted()) {
             if (!exchange.getConnection().isOpen()) {
                 metrics.subscribe("client-gone");
-                registry.endAndTell(sub, "client-gone-before-hold");
+                registry.decline(client, "client-gone-before-hold");
                 return;
             }
-            registry.accepted(sub);
             if (stream != null) {
-                attach(exchange, sub, responseHeaders, stream);
+                attach(exchange, client, responseHeaders, stream);
                 return;
             }
-            metrics.subscribe("held");
-            registry.hold(exchange, sub, transport(exchange, plan), responseHeaders, 0, settings.type() == SubscriptionType.STREAM);
+            // the client that asked the origin is "held"; one that shares its subscription "joined"
+            metrics.subscribe(client.handle() == sub.handle() ? "held" : "joined");
+            registry.hold(exchange, client, transport(exchange, plan), responseHeaders, client.start(),
+                    settings.type() == SubscriptionType.STREAM);
             return;
         }
         registry.discard(sub);
@@ -210,13 +297,13 @@ public final class SubscribeFlow {
         }
     }
 
-    /** "attached" is said once the stream's response carries the subscription, on the stream's IO thread. */
-    private void attach(HttpServerExchange exchange, Subscription sub, List<Decision.HeaderField> responseHeaders,
-            HeldResponse<Subscription> stream) {
+    /** "attached" is said once the stream's response carries the client, on the stream's IO thread. */
+    private void attach(HttpServerExchange exchange, Subscription.Client client, List<Decision.HeaderField> responseHeaders,
+            HeldResponse<Subscription.Client> stream) {
         stream.execute(() -> {
-            boolean attached = registry.multiplex(stream, sub);
+            boolean attached = registry.multiplex(stream, client);
             if (!attached) {
-                registry.endAndTell(sub, "stream-gone");
+                registry.decline(client, "stream-gone");
             }
             exchange.getIoThread().execute(() -> {
                 if (attached) {

@@ -12,22 +12,36 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * One subscription the origin accepted: its token, the client response that currently holds
- * it (none between long-polls or while an SSE client reconnects), its event sequence and the
- * last events sent, for a client that resumes. State is guarded by the object's monitor; the
- * response itself is only touched on its IO thread.
+ * One subscription at the origin (one token) and the clients that share it: every client of
+ * one user and event on this edge (two tabs, a phone and a laptop), each with its own handle
+ * and its own response (none between long-polls or while an SSE client reconnects). The event
+ * sequence and the buffer of the last events are the subscription's, shared by its clients, so
+ * a client that resumes gets what it missed whichever client it is. State is guarded by the
+ * subscription's monitor; a response itself is only touched on its IO thread.
  *
- * <p>Events that arrive while no response holds it are charged to the edge's
- * {@link ReplayBudget} until the client takes them or they leave the buffer.
+ * <p>Events that arrive while no client holds a response are charged to the edge's
+ * {@link ReplayBudget} until a client takes them or they leave the buffer.
+ *
+ * <p>Its life: registered while the origin decides (its first client, and any that join
+ * meanwhile, wait for that one answer); accepted; clients join, leave and come back; it ends
+ * when its last client has left and had one heartbeat to come back (or at once: token expiry,
+ * replay budget, server stop). A one-shot subscription is spent by its event: it takes no more
+ * events and no new clients, and serves only those of its clients that have not had it.
  */
-public final class Subscription implements HeldResponse.Feed {
+public final class Subscription {
     /** One event sent, or queued for the client's return. */
     record Sent(long seq, EventFrame frame) {}
 
-    /** {@link #accept} found the subscription ended, or a one-shot one already has its event. */
+    /** An event to write to one client's response; {@code last} ends the response after it (one-shot). */
+    record Write(HeldResponse<Client> response, Client client, long seq, boolean last) {}
+
+    /** {@link #accept} found the subscription ended or spent. */
     static final long SPENT = -1;
     /** {@link #accept} found the edge's replay budget spent. */
     static final long OVER_BUDGET = -2;
+
+    /** What {@link #detach} and {@link #expire} did to the client. */
+    enum Left { NOTHING, WAITS, REMOVED, LAST }
 
     private final long handle;
     private final String handleHex;
@@ -41,11 +55,17 @@ public final class Subscription implements HeldResponse.Feed {
     private final String eventKey;
     private final ReplayBudget budget;
 
-    private HeldResponse<Subscription> connection;
+    /** attached, waiting for their return, or with a place reserved (not yet held) */
+    private final List<Client> clients = new ArrayList<>(1);
     private long seq;
     private ArrayDeque<Sent> recent;
+    /** the origin answered 202 */
+    private boolean accepted;
+    /** the origin has answered (either way) */
+    private boolean answered;
+    /** a one-shot subscription that has its event */
+    private boolean spent;
     private boolean ended;
-    private Scheduler.Timer grace;
     /** bytes of buffered events charged to the budget, and the first such event's number (0: none) */
     private long charged;
     private long chargedFrom;
@@ -60,6 +80,62 @@ public final class Subscription implements HeldResponse.Feed {
         this.host = host;
         this.eventKey = eventKey;
         this.budget = budget;
+    }
+
+    /**
+     * One client of a subscription: a tab, a phone. Its handle is the first part of the ids of
+     * the events it receives, so the {@code Last-Event-ID} it comes back with names it (the first
+     * client's handle is the subscription's). What a held response carries.
+     */
+    public static final class Client implements HeldResponse.Feed {
+        private final Subscription subscription;
+        private final long handle;
+        private final String handleHex;
+        /** the last event before it joined: what it is held from */
+        private final long start;
+        /** told the origin's answer, while its subscription waits for it (null otherwise) */
+        private SubscriptionRegistry.Waiter waiter;
+        /** guarded by the subscription: the response that holds it, or null */
+        private HeldResponse<Client> response;
+        /** guarded by the subscription: its wait for its return */
+        private Scheduler.Timer grace;
+
+        Client(Subscription subscription, long handle, long start, SubscriptionRegistry.Waiter waiter) {
+            this.subscription = subscription;
+            this.handle = handle;
+            this.handleHex = handle == subscription.handle ? subscription.handleHex : HexFormat.of().toHexDigits(handle);
+            this.start = start;
+            this.waiter = waiter;
+        }
+
+        public Subscription subscription() {
+            return subscription;
+        }
+
+        public long handle() {
+            return handle;
+        }
+
+        /** The last event before it joined: a new client is held from there. */
+        long start() {
+            return start;
+        }
+
+        @Override
+        public String id(long sequence) {
+            return handleHex + '-' + sequence;
+        }
+
+        @Override
+        public long lastSeq() {
+            return subscription.lastSeq();
+        }
+
+        /** Names the client by its handle and its subscription; never the user. */
+        @Override
+        public String toString() {
+            return "client " + handleHex + " of " + subscription;
+        }
     }
 
     public long handle() {
@@ -99,18 +175,13 @@ public final class Subscription implements HeldResponse.Feed {
         return plan.settings().type();
     }
 
-    @Override
+    /** The id of event {@code sequence} as its first client sees it ({@code HANDLE-SEQ}). */
     public String id(long sequence) {
         return handleHex + '-' + sequence;
     }
 
-    @Override
     public synchronized long lastSeq() {
         return seq;
-    }
-
-    String handleHex() {
-        return handleHex;
     }
 
     /** Whether a resuming request's plan names this same subscription. */
@@ -119,21 +190,100 @@ public final class Subscription implements HeldResponse.Feed {
                 && plan.customerCode().equals(other.customerCode());
     }
 
+    /** Its first client, whose place is reserved while the origin is asked. */
+    Client first() {
+        Client c = new Client(this, handle, 0, null);
+        synchronized (this) {
+            clients.add(c);
+        }
+        return c;
+    }
+
+    /** Whether new clients may join it: not spent, not ended. */
+    synchronized boolean joinable() {
+        return !ended && !spent;
+    }
+
     /**
-     * Numbers the event, remembers it for a resume, and names the response to write it to (null
-     * when none holds it; then {@code seqOut[0]} is the number, or {@link #SPENT} or
-     * {@link #OVER_BUDGET} when it was not taken). A one-shot subscription ends with its event.
+     * Reserves a place for another client (handle {@code clientHandle}): null when it cannot be
+     * joined (spent, ended) or it has {@code max} clients already (then {@code out[0]} is set).
+     * While the origin decides, the client waits for the answer with {@code waiter} (then
+     * {@code out[1]} is set); otherwise it is held from the latest event on.
      */
-    synchronized HeldResponse<Subscription> accept(EventFrame frame, long[] seqOut) {
-        HeldResponse<Subscription> c = connection;
-        if (ended || c == null && type() == SubscriptionType.ONE_SHOT && seq > 0) {
-            seqOut[0] = SPENT;
+    synchronized Client join(long clientHandle, int max, SubscriptionRegistry.Waiter waiter, boolean[] out) {
+        if (ended || spent) {
             return null;
         }
-        if (c == null) {
+        if (clients.size() >= max) {
+            out[0] = true;
+            return null;
+        }
+        Client c = new Client(this, clientHandle, answered ? seq : 0, answered ? null : waiter);
+        out[1] = !answered;
+        clients.add(c);
+        return c;
+    }
+
+    /**
+     * The origin answered: accepted, or not (then it ends). Returns the clients that joined
+     * while it decided, each to be told with its waiter.
+     */
+    synchronized List<Client> answered(boolean ok) {
+        answered = true;
+        accepted = ok;
+        if (!ok) {
+            ended = true;
+            unchargeAll();
+        }
+        List<Client> told = new ArrayList<>(0);
+        for (Client c : clients) {
+            if (c.waiter != null) {
+                told.add(c);
+            }
+        }
+        return told;
+    }
+
+    /** Takes the waiter of a client that joined while the origin decided. */
+    synchronized SubscriptionRegistry.Waiter takeWaiter(Client c) {
+        SubscriptionRegistry.Waiter w = c.waiter;
+        c.waiter = null;
+        return w;
+    }
+
+    synchronized boolean spent() {
+        return spent;
+    }
+
+    synchronized boolean ended() {
+        return ended;
+    }
+
+    /** Clients attached, waiting for their return, or with a place reserved. */
+    synchronized int clients() {
+        return clients.size();
+    }
+
+    /**
+     * Numbers the event, remembers it for a resume, and adds a write for each client a response
+     * holds to {@code out}. Returns the event's number, or {@link #SPENT} or {@link #OVER_BUDGET}
+     * when it was not taken. No write means that no client is held: the event waits in the
+     * buffer for a client's return. A one-shot subscription is spent by its event.
+     */
+    synchronized long accept(EventFrame frame, List<Write> out) {
+        if (ended || spent) {
+            return SPENT;
+        }
+        boolean anyHeld = false;
+        for (Client c : clients) {
+            if (c.response != null) {
+                anyHeld = true;
+                break;
+            }
+        }
+        if (!anyHeld) {
             if (!budget.charge(frame.size())) {
-                seqOut[0] = OVER_BUDGET;
-                return null;
+                return OVER_BUDGET;
             }
             charged += frame.size();
             if (chargedFrom == 0) {
@@ -141,7 +291,6 @@ public final class Subscription implements HeldResponse.Feed {
             }
         }
         long s = ++seq;
-        seqOut[0] = s;
         int bound = Math.max(1, plan.settings().replayBuffer());
         if (recent == null) {
             recent = new ArrayDeque<>(Math.min(bound, 4));
@@ -153,11 +302,16 @@ public final class Subscription implements HeldResponse.Feed {
             }
         }
         recent.addLast(new Sent(s, frame));
-        if (c != null && type() == SubscriptionType.ONE_SHOT) {
-            ended = true;
-            connection = null;
+        boolean oneShot = type() == SubscriptionType.ONE_SHOT;
+        spent = oneShot;
+        if (anyHeld) {
+            for (Client c : clients) {
+                if (c.response != null) {
+                    out.add(new Write(c.response, c, s, oneShot));
+                }
+            }
         }
-        return c;
+        return s;
     }
 
     private void uncharge(long bytes) {
@@ -177,24 +331,25 @@ public final class Subscription implements HeldResponse.Feed {
         chargedFrom = 0;
     }
 
-    synchronized boolean ended() {
-        return ended;
-    }
-
     /**
-     * Makes {@code c} the response of this subscription; returns the events after {@code after}
-     * that it must send now, or null when the subscription has ended. A one-shot subscription
-     * with an event waiting ends with it. The response it had before goes to {@code replaced[0]}.
+     * Makes {@code r} the response of client {@code c}; returns the events after {@code after}
+     * that it must send now (of a spent one-shot subscription, its one event), or null when the
+     * subscription has ended. The response the client had before goes to {@code replaced[0]}: a
+     * client that comes back while the edge still holds its old response is one client, not two.
      */
-    @SuppressWarnings("unchecked")
-    synchronized List<Sent> attach(HeldResponse<Subscription> c, long after, HeldResponse<?>[] replaced) {
+    synchronized List<Sent> attach(Client c, HeldResponse<Client> r, long after, HeldResponse<?>[] replaced) {
         if (ended) {
             return null;
         }
-        cancelGrace();
+        if (!clients.contains(c)) {
+            // its wait ran out while it came back, but the subscription lives on with others
+            clients.add(c);
+        }
+        cancelGrace(c);
         unchargeAll();
-        replaced[0] = connection != c ? connection : null;
-        connection = c;
+        replaced[0] = c.response != r ? c.response : null;
+        c.response = r;
+        c.waiter = null;
         List<Sent> out = new ArrayList<>(0);
         if (recent != null) {
             for (Sent s : recent) {
@@ -203,69 +358,99 @@ public final class Subscription implements HeldResponse.Feed {
                 }
             }
         }
-        if (!out.isEmpty() && type() == SubscriptionType.ONE_SHOT) {
-            ended = true;
-            connection = null;
+        if (!out.isEmpty() && spent) {
             return List.of(out.get(0));
         }
         return out;
     }
 
-    /** The response went away; true when this was its response and the wait for its return starts. */
-    synchronized boolean detach(HeldResponse<Subscription> c) {
-        if (ended || connection != c) {
-            return false;
+    /**
+     * Response {@code r} of client {@code c} went away. {@code done}: it ended with the client's
+     * one-shot event, so the client is finished. Otherwise the client waits for its return.
+     */
+    synchronized Left detach(Client c, HeldResponse<Client> r, boolean done) {
+        if (ended || c.response != r) {
+            return Left.NOTHING;
         }
-        connection = null;
-        return true;
+        c.response = null;
+        if (done && spent) {
+            return remove(c);
+        }
+        return Left.WAITS;
     }
 
-    /** Undoes the end of a one-shot subscription whose event could not be written; false if it was not ended. */
-    synchronized boolean reopen() {
-        if (!ended) {
-            return false;
+    /** A client whose place was reserved does not come (it left while the origin decided). */
+    synchronized Left decline(Client c) {
+        if (ended || c.response != null || !clients.contains(c)) {
+            return Left.NOTHING;
         }
-        ended = false;
-        connection = null;
-        return true;
+        c.waiter = null;
+        return remove(c);
     }
 
-    synchronized void graceTimer(Scheduler.Timer timer) {
-        cancelGrace();
-        grace = timer;
+    private Left remove(Client c) {
+        clients.remove(c);
+        cancelGrace(c);
+        if (clients.isEmpty()) {
+            ended = true;
+            unchargeAll();
+            return Left.LAST;
+        }
+        return Left.REMOVED;
     }
 
-    /** Ends a detached subscription whose client did not come back; false if it did, or it already ended. */
-    synchronized boolean expire() {
-        if (ended || connection != null) {
-            return false;
+    synchronized void graceTimer(Client c, Scheduler.Timer timer) {
+        cancelGrace(c);
+        c.grace = timer;
+    }
+
+    /** The wait of a detached client is over and it did not come back: it leaves; LAST when the subscription ends with it. */
+    synchronized Left expire(Client c) {
+        c.grace = null;
+        if (ended || c.response != null || !clients.contains(c)) {
+            return Left.NOTHING;
         }
-        ended = true;
-        grace = null;
-        unchargeAll();
-        return true;
+        return remove(c);
     }
 
     /**
-     * Ends it whatever its state (server stop, duplicate, expiry); false if it had already
-     * ended. The response it had, if any, goes to {@code had[0]}.
+     * Whether the origin must be told of its end: not when it refused, nor when a one-shot event
+     * spent the token (the origin forgets it on {@code 200} and {@code 202}); yes while it may
+     * still accept (a server stop during the call).
      */
-    synchronized boolean end(HeldResponse<?>[] had) {
+    synchronized boolean tell() {
+        return !spent && (accepted || !answered);
+    }
+
+    /**
+     * Ends it whatever its state (server stop, token expiry, replay budget); false if it had
+     * already ended. The responses its clients had go to {@code had}.
+     */
+    synchronized boolean end(List<HeldResponse<Client>> had) {
         if (ended) {
             return false;
         }
         ended = true;
-        cancelGrace();
         unchargeAll();
-        had[0] = connection;
-        connection = null;
+        for (Client c : clients) {
+            cancelGrace(c);
+            if (c.response != null) {
+                had.add(c.response);
+                c.response = null;
+            }
+        }
         return true;
     }
 
-    private void cancelGrace() {
-        if (grace != null) {
-            grace.cancel();
-            grace = null;
+    /** Its clients now, for the index by handle. */
+    synchronized List<Client> clientList() {
+        return List.copyOf(clients);
+    }
+
+    private static void cancelGrace(Client c) {
+        if (c.grace != null) {
+            c.grace.cancel();
+            c.grace = null;
         }
     }
 
