@@ -9,6 +9,7 @@ import java.util.Optional;
  * request it decides, made once by the compiler with the defaults applied.
  *
  * @param origin the rule's origin base URL; empty means the server's configured origin
+ * @param transientFailure how a failure the client may retry is answered ({@code <transient-failure>})
  */
 public record SubscriptionSettings(
         NamedKey tokenKey,
@@ -22,7 +23,8 @@ public record SubscriptionSettings(
         Duration heartbeat,
         Duration retry,
         int replayBuffer,
-        boolean forwardRejectionBody) {
+        boolean forwardRejectionBody,
+        TransientFailure transientFailure) {
 
     public static final NonceSource DEFAULT_NONCE_SOURCE = NonceSource.RANDOM;
     public static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofHours(1);

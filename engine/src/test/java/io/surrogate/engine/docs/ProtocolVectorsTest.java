@@ -20,6 +20,7 @@ import io.surrogate.engine.SubscriptionSettings;
 import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.Transport;
+import io.surrogate.engine.TransientFailure;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.request.Headers;
 import io.surrogate.engine.text.Escaping;
@@ -285,7 +286,7 @@ class ProtocolVectorsTest {
         for (Case c : cases) {
             SubscriptionSettings settings = new SubscriptionSettings(tokenKey, NonceSource.PORT, Duration.ofHours(1), originKey,
                     c.origin(), Duration.ofSeconds(5), SubscriptionType.ONE_SHOT, Transport.AUTO, Duration.ofSeconds(15),
-                    Duration.ofSeconds(3), 16, false);
+                    Duration.ofSeconds(3), 16, false, TransientFailure.DEFAULT);
             SubscriptionPlan plan = new SubscriptionPlan(c.user(), c.event(), "default", settings, "test");
             String token = Subscriptions.mint(plan, client, env).token();
             for (String which : List.of("subscribe", "unsubscribe")) {

@@ -31,6 +31,8 @@ public class HandleSubscriptionElement extends StatementElement {
     private TextElement replayBuffer;
     @XmlElement(name = "forward-rejection-body")
     private TextElement forwardRejectionBody;
+    @XmlElement(name = "transient-failure")
+    private TransientFailureElement transientFailure;
 
     public TokenElement token() {
         return token;
@@ -80,10 +82,14 @@ public class HandleSubscriptionElement extends StatementElement {
         return TextElements.named(forwardRejectionBody, "forward-rejection-body");
     }
 
+    public TransientFailureElement transientFailure() {
+        return transientFailure;
+    }
+
     @Override
     public List<Located> children() {
         return present(token, user(), eventId(), customerCode(), origin, originKey(), subscriptionType(),
-                transport(), heartbeat(), retry(), replayBuffer(), forwardRejectionBody());
+                transport(), heartbeat(), retry(), replayBuffer(), forwardRejectionBody(), transientFailure);
     }
 
     @Override
