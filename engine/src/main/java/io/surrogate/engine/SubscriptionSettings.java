@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param maxClients how many clients of one user may share one subscription (one user and
  *     event) on an edge at once
  * @param forwarding the client headers and cookies sent on to the origin with {@code /subscribe-event}
+ * @param transientFailure how a failure the client may retry is answered ({@code <transient-failure>})
  */
 public record SubscriptionSettings(
         NamedKey tokenKey,
@@ -27,10 +28,12 @@ public record SubscriptionSettings(
         int replayBuffer,
         boolean forwardRejectionBody,
         int maxClients,
-        OriginForwarding forwarding) {
+        OriginForwarding forwarding,
+        TransientFailure transientFailure) {
 
     public SubscriptionSettings {
         forwarding = forwarding == null ? OriginForwarding.NONE : forwarding;
+        transientFailure = transientFailure == null ? TransientFailure.DEFAULT : transientFailure;
     }
 
     public static final NonceSource DEFAULT_NONCE_SOURCE = NonceSource.RANDOM;
@@ -45,11 +48,11 @@ public record SubscriptionSettings(
     public static final int DEFAULT_MAX_CLIENTS = 10;
     public static final int MAX_MAX_CLIENTS = 1000;
 
-    /** The settings with the default {@code <max-clients>}, forwarding nothing to the origin. */
+    /** The settings with the default {@code <max-clients>} and {@code <transient-failure>}, forwarding nothing to the origin. */
     public SubscriptionSettings(NamedKey tokenKey, NonceSource nonceSource, Duration tokenLifetime, NamedKey originKey,
             Optional<String> origin, Duration originTimeout, SubscriptionType type, Transport transport, Duration heartbeat,
             Duration retry, int replayBuffer, boolean forwardRejectionBody) {
         this(tokenKey, nonceSource, tokenLifetime, originKey, origin, originTimeout, type, transport, heartbeat, retry,
-                replayBuffer, forwardRejectionBody, DEFAULT_MAX_CLIENTS, OriginForwarding.NONE);
+                replayBuffer, forwardRejectionBody, DEFAULT_MAX_CLIENTS, OriginForwarding.NONE, TransientFailure.DEFAULT);
     }
 }

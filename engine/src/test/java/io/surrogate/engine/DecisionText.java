@@ -43,6 +43,9 @@ public final class DecisionText {
                     .append("  retry: ").append(Durations.format(p.settings().retry())).append('\n')
                     .append("  replay-buffer: ").append(p.settings().replayBuffer()).append('\n')
                     .append("  forward-rejection-body: ").append(p.settings().forwardRejectionBody()).append('\n')
+                    .append("  transient-failure: ").append(p.settings().transientFailure().answer().label()).append(", retry ")
+                    .append(Durations.format(p.settings().transientFailure().retryMin())).append(" to ")
+                    .append(Durations.format(p.settings().transientFailure().retryMax())).append('\n')
                     .append("  rule: ").append(p.rule()).append('\n');
         }
         for (Decision.HeaderField h : decision.responseHeaders()) {

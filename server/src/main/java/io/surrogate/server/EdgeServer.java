@@ -182,7 +182,7 @@ public final class EdgeServer implements AutoCloseable {
                         case BUSY -> OriginAnswer.Failure.BUSY;
                         case REFUSED -> OriginAnswer.Failure.REFUSED;
                     };
-                    return new OriginAnswer(a.status(), a.contentType(), a.body(), failure);
+                    return new OriginAnswer(a.status(), a.contentType(), a.body(), failure, a.retryAfter());
                 });
             }
         };

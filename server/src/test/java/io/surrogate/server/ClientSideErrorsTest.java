@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 class ClientSideErrorsTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static final String ONE_SHOT = EdgeFixture.rule("one-shot", "sse", "1s", "");
-    private static final String REPEATABLE = EdgeFixture.rule("repeatable", "sse", "1s", "");
+    // answered with plain statuses here; what an EventSource gets by default is TransientFailureTest's
+    private static final String STATUS = "<transient-failure answer=\"status\"/>";
+    private static final String ONE_SHOT = EdgeFixture.rule("one-shot", "sse", "1s", STATUS);
+    private static final String REPEATABLE = EdgeFixture.rule("repeatable", "sse", "1s", STATUS);
 
     @Test
     void noRuleMatchedIs404() throws Exception {
@@ -75,6 +77,7 @@ class ClientSideErrorsTest {
                       <subscription-type>repeatable</subscription-type>
                       <transport>sse</transport>
                       <heartbeat>1s</heartbeat>
+                      <transient-failure answer="status"/>
                     </edgeservices:event.handle-subscription>
                   </match:uri.path>
                 </rules>
@@ -126,7 +129,7 @@ class ClientSideErrorsTest {
     @Test
     void anOriginRejectionWithForwardRejectionBodyReachesTheClientAsIs() throws Exception {
         try (EdgeFixture f = EdgeFixture.start(EdgeFixture.rule("one-shot", "sse", "1s",
-                "<forward-rejection-body>true</forward-rejection-body>"))) {
+                "<forward-rejection-body>true</forward-rejection-body>" + STATUS))) {
             f.origin.setSubscribeAnswer(r -> new Answer(403, "application/json", "{\"error\":\"mailbox closed\"}", 0));
             HttpResponse<String> r = f.get(f.client("/sub?e=2&u=B"));
             assertThat(r.statusCode()).isEqualTo(403);
@@ -190,7 +193,7 @@ class ClientSideErrorsTest {
     void anOriginSlowerThanTheRulesTimeoutIs504() throws Exception {
         try (EdgeFixture f = EdgeFixture.start(ONE_SHOT)) {
             Files.writeString(f.rulesFile, EdgeFixture.rule("one-shot", "sse", "1s",
-                    "<origin timeout=\"1s\">" + f.origin.baseUri() + "</origin>"));
+                    "<origin timeout=\"1s\">" + f.origin.baseUri() + "</origin>" + STATUS));
             assertThat(f.edge.reload()).as("the rule with the origin timeout compiles").isTrue();
             f.origin.setSubscribeAnswer(r -> Answer.accepted().delayedBy(Duration.ofSeconds(3)));
             HttpResponse<String> r = f.get(f.client("/sub?e=2&u=B"));

@@ -105,6 +105,24 @@ class LogLinesTest {
         }
     }
 
+    @Test
+    void aCorsRefusalIsOneLineNamingTheOriginAndTheRule() throws Exception {
+        String rules = EdgeFixture.rule("repeatable", "sse", "1s", "").replace("<edgeservices:event.handle-subscription>",
+                "<edgeservices:cors allow-origin=\"https://app.example\"/>\n<edgeservices:event.handle-subscription>");
+        try (LogCapture log = new LogCapture(Level.INFO); EdgeFixture f = EdgeFixture.start(rules)) {
+            RawClient refused = RawClient.open(f.clientPort(), "GET", "/sub?e=2&u=B", "Origin: https://evil.example/\"x=1");
+            assertThat(refused.status).isEqualTo(403);
+            refused.close();
+            assertThat(f.origin.received()).isEmpty();
+            f.assertQuiet(WAIT);
+            assertThat(log.events("cors-refused")).hasSize(1).allSatisfy(l -> {
+                assertThat(parse(l)).containsEntry("origin", "https://evil.example/\"x=1").containsEntry("method", "GET")
+                        .doesNotContainKey("x");
+                assertThat(parse(l).get("rule")).startsWith("<edgeservices:cors allow-origin=\"https://app.example\"/>");
+            });
+        }
+    }
+
     /**
      * Every record at {@code level} and above, formatted as the product formats it, with the
      * loggers set as {@link Logging#install} sets them (the libraries held at WARNING).

@@ -142,6 +142,8 @@ final class ServeFixture implements AutoCloseable {
                       <subscription-type>repeatable</subscription-type>
                       <transport>sse</transport>
                       <origin timeout="TIMEOUT">ORIGIN</origin>
+                      <!-- failures as plain statuses, which these tests count; an EventSource's own is in the server's tests -->
+                      <transient-failure answer="status"/>
                     </edgeservices:event.handle-subscription>
                   </match:uri.path>
                 """.replace("PATH", path).replace("TIMEOUT", timeout).replace("ORIGIN", originUrl);

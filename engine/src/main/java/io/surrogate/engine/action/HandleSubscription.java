@@ -21,7 +21,9 @@ import java.util.List;
  * nothing to wait for, and so do an event id and user too long for a token the edge can read
  * back ({@link TinkTokenCodec#MAX_TOKEN_LENGTH}). A request whose headers or cookies the rule
  * forwards to the origin but that cannot be forwarded ({@link OriginForwarding#select}) gets the
- * status {@link OriginForwarding.Refuse} names.
+ * status {@link OriginForwarding.Refuse} names. A CORS preflight that no {@link Cors} allowed
+ * is answered 403 and never subscribed, and nothing is subscribed once a CORS rule refused the
+ * request's origin.
  */
 public final class HandleSubscription extends LocatedStatement {
     public static final String DEFAULT_CUSTOMER = "default";
@@ -46,6 +48,21 @@ public final class HandleSubscription extends LocatedStatement {
 
     @Override
     public void run(EvaluationContext ctx) {
+        if (ctx.decision().corsRefused()) {
+            if (ctx.tracing()) {
+                ctx.trace().add(toString(), TraceEntry.Result.FAILED, "not subscribed: the request's origin was refused by CORS");
+            }
+            return;
+        }
+        if (Cors.preflight(ctx.request())) {
+            // an allowed preflight stopped at its cors rule; any other is answered here, never subscribed
+            ctx.decision().outcome(new Decision.Respond(403, "text/plain; charset=utf-8",
+                    "preflight refused: no edgeservices:cors allows this origin\n", toString()));
+            if (ctx.tracing()) {
+                ctx.trace().add(toString(), TraceEntry.Result.FAILED, "a CORS preflight that no cors rule allowed: 403, not subscribed");
+            }
+            return;
+        }
         String event = eventId.render(ctx);
         if (event.isEmpty()) {
             ctx.decision().outcome(new Decision.Respond(400, "text/plain; charset=utf-8",
@@ -108,6 +125,8 @@ public final class HandleSubscription extends LocatedStatement {
         out.text("retry", List.of(), Durations.format(s.retry()));
         out.text("replay-buffer", List.of(), Integer.toString(s.replayBuffer()));
         out.text("forward-rejection-body", List.of(), Boolean.toString(s.forwardRejectionBody()));
+        out.empty("transient-failure", CanonicalXml.attrs("answer", s.transientFailure().answer().label(),
+                "retry-min", Durations.format(s.transientFailure().retryMin()), "retry-max", Durations.format(s.transientFailure().retryMax())));
         if (!s.forwarding().isEmpty()) {
             out.start("forward-to-origin", List.of());
             for (String h : s.forwarding().headers()) {

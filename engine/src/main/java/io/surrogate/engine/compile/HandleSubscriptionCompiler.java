@@ -5,10 +5,12 @@ import io.surrogate.engine.OriginForwarding;
 import io.surrogate.engine.SubscriptionSettings;
 import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Transport;
+import io.surrogate.engine.TransientFailure;
 import io.surrogate.engine.action.HandleSubscription;
 import io.surrogate.engine.diag.DiagnosticCode;
 import io.surrogate.engine.eval.Template;
 import io.surrogate.engine.token.KeyPurpose;
+import io.surrogate.engine.text.Durations;
 import io.surrogate.engine.token.NamedKey;
 import io.surrogate.rules.model.ForwardCookieElement;
 import io.surrogate.rules.model.ForwardHeaderElement;
@@ -17,6 +19,7 @@ import io.surrogate.rules.model.HandleSubscriptionElement;
 import io.surrogate.rules.model.Located;
 import io.surrogate.rules.model.SourcePosition;
 import io.surrogate.rules.model.TokenElement;
+import io.surrogate.rules.model.TransientFailureElement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -131,12 +134,14 @@ final class HandleSubscriptionCompiler {
             ok &= n != null;
             maxClients = n == null ? maxClients : n;
         }
+        TransientFailure transientFailure = transientFailure(h.transientFailure());
+        ok &= transientFailure != null;
         if (!ok || eventId == null) {
             return null;
         }
         return new HandleSubscription(user, eventId, customer, new SubscriptionSettings(tokenKey, nonce, lifetime,
-                originKey, origin, originTimeout, type, transport, heartbeat, retry, replay, forwardBody, maxClients, forwarding),
-                h.position());
+                originKey, origin, originTimeout, type, transport, heartbeat, retry, replay, forwardBody, maxClients, forwarding,
+                transientFailure), h.position());
     }
 
     /**
@@ -209,5 +214,35 @@ final class HandleSubscriptionCompiler {
             ok = false;
         }
         return ok ? new OriginForwarding(headers, cookies) : null;
+    }
+
+    /** {@code <transient-failure>}: the answer and the window the retry delay is drawn from; null after an error. */
+    private TransientFailure transientFailure(TransientFailureElement t) {
+        if (t == null) {
+            return TransientFailure.DEFAULT;
+        }
+        TransientFailure.Answer answer = TransientFailure.DEFAULT.answer();
+        if (t.answer() != null) {
+            answer = TransientFailure.Answer.byLabel(t.answer().trim()).orElse(null);
+            if (answer == null) {
+                cx.diagnostics.error(DiagnosticCode.E105, cx.attribute(t, "answer"), "invalid answer '" + t.answer() + "'",
+                        "expected one of: event-stream, status");
+            }
+        }
+        Duration min = TransientFailure.DEFAULT_RETRY_MIN;
+        if (t.retryMin() != null) {
+            min = values.durationAttr(t, "retry-min", t.retryMin(), Duration.ZERO, Duration.ofHours(1));
+        }
+        Duration max = TransientFailure.DEFAULT_RETRY_MAX;
+        if (t.retryMax() != null) {
+            max = values.durationAttr(t, "retry-max", t.retryMax(), Duration.ZERO, Duration.ofHours(1));
+        }
+        if (min != null && max != null && max.compareTo(min) < 0) {
+            cx.diagnostics.error(DiagnosticCode.E211, cx.attribute(t, t.retryMax() != null ? "retry-max" : "retry-min"),
+                    "retry-max " + Durations.format(max) + " is shorter than retry-min " + Durations.format(min),
+                    "the retry delay is drawn from retry-min to retry-max; set retry-max to " + Durations.format(min) + " or more");
+            return null;
+        }
+        return answer == null || min == null || max == null ? null : new TransientFailure(answer, min, max);
     }
 }

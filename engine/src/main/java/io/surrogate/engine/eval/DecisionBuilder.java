@@ -12,6 +12,7 @@ public final class DecisionBuilder {
     private List<Decision.HeaderField> headers;
     private List<Decision.RateLimit> rateLimits;
     private boolean halted;
+    private Decision.Respond corsRefusal;
 
     public void outcome(Decision.Outcome outcome) {
         this.outcome = outcome;
@@ -54,7 +55,29 @@ public final class DecisionBuilder {
         return halted;
     }
 
+    /**
+     * The last {@code edgeservices:cors} that judged the request's origin refused it (null: allowed,
+     * or not judged). A refusal is the outcome whatever terminal action follows; a later CORS
+     * rule that allows the origin lifts it.
+     */
+    public void corsRefusal(Decision.Respond refusal) {
+        this.corsRefusal = refusal;
+    }
+
+    public boolean corsRefused() {
+        return corsRefusal != null;
+    }
+
+    /** Whether a header is one that a CORS rule sets. */
+    public static boolean corsHeader(Decision.HeaderField h) {
+        return h.name().regionMatches(true, 0, "Access-Control-", 0, 15) || (h.name().equalsIgnoreCase("Vary") && h.value().equals("Origin"));
+    }
+
     public Decision build() {
+        if (corsRefusal != null) {
+            removeHeaders(DecisionBuilder::corsHeader);
+            return new Decision(corsRefusal, headers == null ? List.of() : headers, rateLimits == null ? List.of() : rateLimits);
+        }
         return new Decision(outcome, headers == null ? List.of() : headers, rateLimits == null ? List.of() : rateLimits);
     }
 }

@@ -20,6 +20,8 @@ import io.surrogate.engine.SubscriptionSettings;
 import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Subscriptions;
 import io.surrogate.engine.Transport;
+import io.surrogate.engine.OriginForwarding;
+import io.surrogate.engine.TransientFailure;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.request.Headers;
 import io.surrogate.engine.text.Escaping;
@@ -323,7 +325,7 @@ class ProtocolVectorsTest {
         for (Case c : cases) {
             SubscriptionSettings settings = new SubscriptionSettings(tokenKey, NonceSource.PORT, Duration.ofHours(1), originKey,
                     c.origin(), Duration.ofSeconds(5), SubscriptionType.ONE_SHOT, Transport.AUTO, Duration.ofSeconds(15),
-                    Duration.ofSeconds(3), 16, false);
+                    Duration.ofSeconds(3), 16, false, SubscriptionSettings.DEFAULT_MAX_CLIENTS, OriginForwarding.NONE, TransientFailure.DEFAULT);
             SubscriptionPlan plan = new SubscriptionPlan(c.user(), c.event(), "default", settings, "test");
             String token = Subscriptions.mint(plan, client, env).token();
             for (String which : List.of("subscribe", "unsubscribe")) {
@@ -403,7 +405,8 @@ class ProtocolVectorsTest {
         EdgeEnvironment env = new EdgeEnvironment("edge-1", "127.0.0.1:8080", InstantSource.fixed(Instant.ofEpochSecond(1_795_953_601L)));
         SubscriptionSettings settings = new SubscriptionSettings(tokenKey, NonceSource.PORT, Duration.ofHours(1), originKey,
                 Optional.empty(), Duration.ofSeconds(5), SubscriptionType.ONE_SHOT, Transport.AUTO, Duration.ofSeconds(15),
-                Duration.ofSeconds(3), 16, false, SubscriptionSettings.DEFAULT_MAX_CLIENTS, new io.surrogate.engine.OriginForwarding(List.of("Authorization"), List.of("session", "csrf")));
+                Duration.ofSeconds(3), 16, false, SubscriptionSettings.DEFAULT_MAX_CLIENTS,
+                new OriginForwarding(List.of("Authorization"), List.of("session", "csrf")), TransientFailure.DEFAULT);
         SubscriptionPlan plan = new SubscriptionPlan("B", "2", "default", settings, "test");
         record Case(String name, Headers headers, Map<String, String> trusted) {}
         List<Case> cases = List.of(

@@ -35,6 +35,8 @@ public class HandleSubscriptionElement extends StatementElement {
     private ForwardToOriginElement forwardToOrigin;
     @XmlElement(name = "max-clients")
     private TextElement maxClients;
+    @XmlElement(name = "transient-failure")
+    private TransientFailureElement transientFailure;
 
     public TokenElement token() {
         return token;
@@ -92,10 +94,14 @@ public class HandleSubscriptionElement extends StatementElement {
         return TextElements.named(maxClients, "max-clients");
     }
 
+    public TransientFailureElement transientFailure() {
+        return transientFailure;
+    }
+
     @Override
     public List<Located> children() {
         return present(token, user(), eventId(), customerCode(), origin, originKey(), subscriptionType(),
-                transport(), heartbeat(), retry(), replayBuffer(), forwardRejectionBody(), forwardToOrigin, maxClients());
+                transport(), heartbeat(), retry(), replayBuffer(), forwardRejectionBody(), transientFailure, forwardToOrigin, maxClients());
     }
 
     @Override

@@ -2,20 +2,27 @@ package io.surrogate.server.http;
 
 import io.surrogate.engine.Decision;
 import io.surrogate.engine.EdgeEnvironment;
+import io.surrogate.engine.SubscriptionSettings;
+import io.surrogate.engine.TransientFailure;
+import io.surrogate.engine.action.Cors;
+import io.surrogate.engine.Transport;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.reload.LiveRules;
 import io.surrogate.server.subscribe.SubscribeFlow;
 import io.surrogate.server.transport.ConnectionState;
+import io.surrogate.server.transport.FailureAnswer;
 import io.surrogate.server.guard.BodyReader;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import io.undertow.util.Headers;
+import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -36,6 +43,9 @@ public final class ClientHandler implements HttpHandler {
     private static final Logger LOG = Logger.getLogger("surrogate.client");
     /** The body this handler read, for the fallback handler (the request channel is spent by then). */
     private static final AttachmentKey<byte[]> BODY = AttachmentKey.create(byte[].class);
+    /** What a client over the connection limit is asked to wait, at least. */
+    static final long CAPACITY_RETRY_AFTER_SECONDS = 5;
+    private static final Decision NO_DECISION = new Decision(new Decision.NoMatch(), List.of(), List.of());
 
     private final ClientConnections connections;
     private final LiveRules rules;
@@ -72,8 +82,7 @@ public final class ClientHandler implements HttpHandler {
         ConnectionState connection = connections.admit(exchange);
         if (connection == null) {
             exchange.setPersistent(false);
-            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "5");
-            text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "the edge holds as many clients as it can; retry later\n");
+            atCapacity(exchange);
             return;
         }
         // one bounded reader for Content-Length and chunked bodies, under the guard's body deadline
@@ -93,6 +102,10 @@ public final class ClientHandler implements HttpHandler {
             }
             Decision.Outcome outcome = decision.outcome();
             if (outcome instanceof Decision.Respond r) {
+                if (Cors.refusal(r)) {
+                    LOG.info(() -> LogLine.of("cors-refused").with("origin", request.headers().first("Origin"))
+                            .with("method", request.method()).with("rule", r.rule()).with("from", client(exchange)).toString());
+                }
                 respond(exchange, decision, r);
             } else if (outcome instanceof Decision.Subscribe s) {
                 if (!flow.resume(exchange, s.plan(), decision.responseHeaders())) {
@@ -122,10 +135,39 @@ public final class ClientHandler implements HttpHandler {
         }
         metrics.subscribe("rate-limited");
         LOG.info(() -> LogLine.of("rate-limited").with("rule", broken.rule()).with("from", client(exchange)).toString());
-        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString(retryAfter[0]));
-        headers(exchange, decision.responseHeaders());
-        text(exchange, broken.status(), "too many requests; retry in " + retryAfter[0] + " s\n");
+        failed(exchange, decision, FailureAnswer.Failure.of(broken.status(), "rate-limited", "too many requests; retry in "
+                + retryAfter[0] + " s").retryAfter(retryAfter[0]));
         return true;
+    }
+
+    /**
+     * Over the connection limit: 503 with {@code Retry-After: 5}, or for an EventSource the
+     * retrying event stream. The rules are asked (for a GET, which has no body to read) only to
+     * learn the transport, the rule's {@code transient-failure} and its CORS headers: without
+     * them a cross-origin EventSource could not read the answer.
+     */
+    private void atCapacity(HttpServerExchange exchange) {
+        Decision decision = NO_DECISION;
+        if (exchange.getRequestMethod().equals(Methods.GET)) {
+            try {
+                decision = rules.current().rules().evaluate(EdgeRequests.of(exchange, new byte[0], 0), env.get()).decision();
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "rules not evaluated for a request over the connection limit", e);
+            }
+        }
+        failed(exchange, decision, FailureAnswer.Failure.of(StatusCodes.SERVICE_UNAVAILABLE, "at-capacity",
+                "the edge holds as many clients as it can; retry later").retryAfter(CAPACITY_RETRY_AFTER_SECONDS));
+    }
+
+    /** A failure before the origin is asked: answered as the rule's subscription would have its failures answered. */
+    private static void failed(HttpServerExchange exchange, Decision decision, FailureAnswer.Failure failure) {
+        if (decision.outcome() instanceof Decision.Subscribe s) {
+            SubscriptionSettings settings = s.plan().settings();
+            FailureAnswer.send(exchange, failure, settings.transport(), settings.transientFailure(), decision.responseHeaders());
+        } else {
+            // not a subscription (a respond, no rule): a plain answer with Retry-After, whatever the Accept
+            FailureAnswer.send(exchange, failure, Transport.LONG_POLL, TransientFailure.DEFAULT, decision.responseHeaders());
+        }
     }
 
     private static void respond(HttpServerExchange exchange, Decision decision, Decision.Respond r) {

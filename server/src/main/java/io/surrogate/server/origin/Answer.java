@@ -7,8 +7,13 @@ import java.time.Duration;
  *
  * @param contentType null for no Content-Type (and then the body should be empty)
  * @param delayMillis how long to wait before answering; other requests are served meanwhile
+ * @param retryAfter the {@code Retry-After} header to send, null for none
  */
-public record Answer(int status, String contentType, String body, long delayMillis) {
+public record Answer(int status, String contentType, String body, long delayMillis, String retryAfter) {
+
+    public Answer(int status, String contentType, String body, long delayMillis) {
+        this(status, contentType, body, delayMillis, null);
+    }
 
     public Answer {
         if (status < 100 || status > 599) {
@@ -36,7 +41,12 @@ public record Answer(int status, String contentType, String body, long delayMill
     }
 
     public Answer delayedBy(Duration delay) {
-        return new Answer(status, contentType, body, delay.toMillis());
+        return new Answer(status, contentType, body, delay.toMillis(), retryAfter);
+    }
+
+    /** The same answer with a {@code Retry-After} header, e.g. {@code "7"}. */
+    public Answer withRetryAfter(String value) {
+        return new Answer(status, contentType, body, delayMillis, value);
     }
 
     @Override

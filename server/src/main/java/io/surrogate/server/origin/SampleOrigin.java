@@ -438,6 +438,9 @@ public final class SampleOrigin implements AutoCloseable {
             if (answer.contentType() != null) {
                 exchange.getResponseHeaders().set("Content-Type", answer.contentType());
             }
+            if (answer.retryAfter() != null) {
+                exchange.getResponseHeaders().set("Retry-After", answer.retryAfter());
+            }
             exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);

@@ -1,12 +1,20 @@
 package io.surrogate.server.subscribe;
 
-/** What an origin said, or how reaching it failed ({@code failure} non-null, status 0). */
-public record OriginAnswer(int status, String contentType, byte[] body, Failure failure) {
+/**
+ * What an origin said, or how reaching it failed ({@code failure} non-null, status 0).
+ *
+ * @param retryAfter the origin's {@code Retry-After} as it sent it, null without one
+ */
+public record OriginAnswer(int status, String contentType, byte[] body, Failure failure, String retryAfter) {
     /** How a call failed without an answer: unreachable, no answer in time, or too many waiting for the origin. */
     public enum Failure { REFUSED, TIMEOUT, BUSY }
 
     public OriginAnswer {
         body = body == null ? new byte[0] : body;
+    }
+
+    public OriginAnswer(int status, String contentType, byte[] body, Failure failure) {
+        this(status, contentType, body, failure, null);
     }
 
     public boolean accepted() {

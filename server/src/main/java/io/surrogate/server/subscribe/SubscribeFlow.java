@@ -7,6 +7,7 @@ import io.surrogate.engine.SubscriptionPlan;
 import io.surrogate.engine.SubscriptionSettings;
 import io.surrogate.engine.SubscriptionType;
 import io.surrogate.engine.Subscriptions;
+import io.surrogate.engine.TransientFailure;
 import io.surrogate.engine.Transport;
 import io.surrogate.engine.request.EdgeRequest;
 import io.surrogate.engine.text.Escaping;
@@ -14,6 +15,7 @@ import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.transport.CloseWatcher;
+import io.surrogate.server.transport.FailureAnswer;
 import io.surrogate.server.transport.HeldResponse;
 import io.surrogate.server.transport.Transports;
 import io.undertow.server.HttpServerExchange;
@@ -21,7 +23,6 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.StatusCodes;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
@@ -133,7 +134,7 @@ public final class SubscribeFlow {
         for (int turn = 0; turn < 4; turn++) {
             SubscriptionRegistry.Place place = registry.join(plan, eventKey, waiter);
             if (place instanceof SubscriptionRegistry.Full full) {
-                overCap(exchange, plan, full.max());
+                overCap(exchange, plan, full.max(), responseHeaders, multiplexOnto);
                 return;
             }
             if (place instanceof SubscriptionRegistry.Seat seat) {
@@ -150,8 +151,8 @@ public final class SubscribeFlow {
             }
         }
         metrics.subscribe("edge-busy");
-        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
-        text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "the subscriptions of this user and event changed too fast; retry\n");
+        fail(exchange, plan, FailureAnswer.Failure.of(StatusCodes.SERVICE_UNAVAILABLE, "edge-busy",
+                "the subscriptions of this user and event changed too fast; retry").retryAfter(1), responseHeaders, multiplexOnto);
     }
 
     /** Registers a new subscription and asks the origin; false when another client of the same user and event registered first. */
@@ -164,7 +165,8 @@ public final class SubscribeFlow {
         if (target.isEmpty()) {
             metrics.subscribe("no-origin");
             LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "no-origin").with("rule", plan.rule()).toString());
-            text(exchange, StatusCodes.BAD_GATEWAY, "no origin is configured for this rule\n");
+            fail(exchange, plan, FailureAnswer.Failure.of(StatusCodes.BAD_GATEWAY, "no-origin", "no origin is configured for this rule"),
+                    responseHeaders, multiplexOnto);
             return true;
         }
         // Registered before the origin is asked: an origin may deliver right after its 202, before
@@ -216,13 +218,25 @@ public final class SubscribeFlow {
      * {@code Retry-After} (one heartbeat, when a client that left has lost its place). The one
      * place that says it, so the SSE form of failures can take it over.
      */
-    private void overCap(HttpServerExchange exchange, SubscriptionPlan plan, int max) {
+    /** Over the rule's {@code <max-clients>}: transient (a client that leaves frees its place), so an EventSource comes back. */
+    private void overCap(HttpServerExchange exchange, SubscriptionPlan plan, int max, List<Decision.HeaderField> responseHeaders,
+            HeldResponse<Subscription.Client> stream) {
         metrics.subscribe("over-cap");
         LOG.info(() -> LogLine.of("subscribe-refused").with("reason", "max-clients").with("max-clients", max)
                 .with("event-id", plan.eventId()).toString());
-        exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString(Math.max(1, plan.settings().heartbeat().toSeconds())));
-        text(exchange, StatusCodes.TOO_MANY_REQUESTS,
-                "too many clients of this user wait for this event on this edge (max-clients " + max + ")\n");
+        fail(exchange, plan, FailureAnswer.Failure.of(StatusCodes.TOO_MANY_REQUESTS, "over-cap",
+                "too many clients of this user wait for this event on this edge (max-clients " + max + ")")
+                .retryAfter(Math.max(1, plan.settings().heartbeat().toSeconds())), responseHeaders, stream);
+    }
+
+    /** Every failure of a subscribe goes out here: a retrying event stream for an EventSource when transient, else its status. */
+    private static void fail(HttpServerExchange exchange, SubscriptionPlan plan, FailureAnswer.Failure failure,
+            List<Decision.HeaderField> responseHeaders, HeldResponse<Subscription.Client> stream) {
+        SubscriptionSettings settings = plan.settings();
+        // a request to attach to a stream is no EventSource: its failures are plain statuses
+        TransientFailure policy = stream == null ? settings.transientFailure()
+                : new TransientFailure(TransientFailure.Answer.STATUS, settings.transientFailure().retryMin(), settings.transientFailure().retryMax());
+        FailureAnswer.send(exchange, failure, settings.transport(), policy, responseHeaders);
     }
 
     /** Something threw after the origin was asked: the subscription goes (the origin told if it had accepted), the exchange ends. */
@@ -236,7 +250,9 @@ public final class SubscribeFlow {
         }
         if (!exchange.isResponseStarted()) {
             exchange.setPersistent(false);
-            text(exchange, StatusCodes.INTERNAL_SERVER_ERROR, "the edge failed on this request\n");
+            SubscriptionSettings settings = sub.plan().settings();
+            FailureAnswer.send(exchange, FailureAnswer.Failure.of(StatusCodes.INTERNAL_SERVER_ERROR, "edge-error",
+                    "the edge failed on this request"), settings.transport(), settings.transientFailure(), List.of());
         } else {
             IoUtils.safeClose(exchange.getConnection());
         }
@@ -263,38 +279,37 @@ public final class SubscribeFlow {
             return;
         }
         registry.discard(sub);
+        FailureAnswer.Failure failure;
         if (answer.failure() == OriginAnswer.Failure.TIMEOUT) {
             metrics.subscribe("origin-timeout");
             LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "origin-timeout")
                     .with("timeout", settings.originTimeout().toMillis() + "ms").toString());
-            text(exchange, StatusCodes.GATEWAY_TIME_OUT, "the origin did not answer in time\n");
+            failure = FailureAnswer.Failure.of(StatusCodes.GATEWAY_TIME_OUT, "origin-timeout", "the origin did not answer in time");
         } else if (answer.failure() == OriginAnswer.Failure.REFUSED) {
             metrics.subscribe("origin-unreachable");
             LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "origin-unreachable").toString());
-            text(exchange, StatusCodes.BAD_GATEWAY, "the origin cannot be reached\n");
+            failure = FailureAnswer.Failure.of(StatusCodes.BAD_GATEWAY, "origin-unreachable", "the origin cannot be reached");
         } else if (answer.failure() == OriginAnswer.Failure.BUSY) {
             metrics.subscribe("origin-busy");
             LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "origin-busy").toString());
-            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
-            text(exchange, StatusCodes.SERVICE_UNAVAILABLE, "too many requests are waiting for the origin; retry later\n");
+            failure = FailureAnswer.Failure.of(StatusCodes.SERVICE_UNAVAILABLE, "origin-busy",
+                    "too many requests are waiting for the origin; retry later").retryAfter(1);
         } else if (answer.status() >= 400 && answer.status() <= 599) {
             metrics.subscribe("rejected");
             LOG.fine(() -> LogLine.of("subscribe-rejected").with("status", answer.status()).with("event-id", plan.eventId()).toString());
-            headers(exchange, responseHeaders);
+            failure = FailureAnswer.Failure.of(answer.status(), "rejected", "the origin refused the subscription (" + answer.status() + ")")
+                    .retryAfter(FailureAnswer.retryAfterSeconds(answer.retryAfter(), clock.millis()));
             if (settings.forwardRejectionBody() && answer.body().length > 0) {
-                exchange.setStatusCode(answer.status());
-                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE,
-                        answer.contentType() == null ? "application/octet-stream" : answer.contentType());
-                exchange.getResponseSender().send(ByteBuffer.wrap(answer.body()));
-            } else {
-                text(exchange, answer.status(), "the origin refused the subscription (" + answer.status() + ")\n");
+                failure = failure.body(answer.contentType(), answer.body());
             }
         } else {
             metrics.subscribe("origin-bad-answer");
             LOG.warning(() -> LogLine.of("subscribe-failed").with("reason", "origin-answered").with("status", answer.status())
                     .with("expected", 202).toString());
-            text(exchange, StatusCodes.BAD_GATEWAY, "the origin answered " + answer.status() + " instead of 202\n");
+            failure = FailureAnswer.Failure.of(StatusCodes.BAD_GATEWAY, "origin-bad-answer",
+                    "the origin answered " + answer.status() + " instead of 202");
         }
+        fail(exchange, plan, failure, responseHeaders, stream);
     }
 
     /** "attached" is said once the stream's response carries the client, on the stream's IO thread. */

@@ -43,6 +43,7 @@ final class Exchange implements ClientCallback<ClientExchange> {
     private StreamSourceChannel responseChannel;
     private int status;
     private String contentType;
+    private String retryAfter;
     private byte[] kept = NONE;
     private int keptLength;
     private long dropped;
@@ -83,6 +84,7 @@ final class Exchange implements ClientCallback<ClientExchange> {
         answering = true;
         status = ex.getResponse().getResponseCode();
         contentType = ex.getResponse().getResponseHeaders().getFirst(Headers.CONTENT_TYPE);
+        retryAfter = ex.getResponse().getResponseHeaders().getFirst(Headers.RETRY_AFTER);
         responseChannel = ex.getResponseChannel();
         read();
     }
@@ -193,7 +195,7 @@ final class Exchange implements ClientCallback<ClientExchange> {
     }
 
     private OriginClient.Answer answer() {
-        return new OriginClient.Answer(status, contentType, keptLength == kept.length ? kept : Arrays.copyOf(kept, keptLength), null);
+        return new OriginClient.Answer(status, contentType, keptLength == kept.length ? kept : Arrays.copyOf(kept, keptLength), null, retryAfter);
     }
 
     /** The whole answer is read: the connection goes back (kept only if the request went out whole), then the caller hears. */

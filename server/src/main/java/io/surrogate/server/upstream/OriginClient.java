@@ -38,7 +38,11 @@ public final class OriginClient implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("surrogate.origin");
 
     /** What the origin said, or how reaching it failed. */
-    public record Answer(int status, String contentType, byte[] body, Failure failure) {
+    public record Answer(int status, String contentType, byte[] body, Failure failure, String retryAfter) {
+        public Answer(int status, String contentType, byte[] body, Failure failure) {
+            this(status, contentType, body, failure, null);
+        }
+
         public boolean accepted() {
             return failure == null && status == 202;
         }

@@ -121,7 +121,10 @@ class BodyDeadlineTest {
                 awaitScheduled(timer, 20);
                 try (Wire refused = Wire.connect(edge.clientPort())) {
                     refused.send("GET /sub?e=late&u=u HTTP/1.1\r\nHost: edge\r\n\r\n");
-                    assertThat(refused.answer().status()).as("the stalled bodies fill every slot").isEqualTo(503);
+                    // an SSE rule's client over the limit gets the retrying event stream (docs/protocol.md)
+                    Wire.Answer over = refused.answer();
+                    assertThat(over.status()).as("the stalled bodies fill every slot").isEqualTo(200);
+                    assertThat(over.body()).contains("event: error\ndata: {\"status\":503,\"reason\":\"at-capacity\"");
                 }
 
                 timer.fireAll(); // the bound passes
