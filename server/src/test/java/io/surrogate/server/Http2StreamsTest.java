@@ -5,6 +5,7 @@ import static io.surrogate.server.HeldClients.WAIT;
 import static io.surrogate.server.HeldClients.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,65 @@ class Http2StreamsTest {
             h2.reset(stalled);
             assertThat(eventually(WAIT, () -> f.edge.heldConnections() == 1)).as("released with bytes still waiting for it").isTrue();
             assertThat(f.awaitUnsubscribes(1)).hasSize(1);
+            h2.close();
+            assertThat(f.awaitUnsubscribes(2)).hasSize(2);
+            f.assertQuiet(WAIT);
+        }
+    }
+
+    /** {@code /fan}: the transport by Accept, 1 s heartbeats; {@code /poll}: a one-shot long-poll parked for a minute. */
+    private static final String TRANSPORTS = """
+            <rules xmlns="urn:surrogate:rules:1" xmlns:match="urn:surrogate:match:1"
+                   xmlns:variable="urn:surrogate:variable:1" xmlns:edgeservices="urn:surrogate:edgeservices:1">
+              <match:uri.path value="/fan">
+                <variable:extract from="query" key="e" name="EVENT" required="true"/>
+                <edgeservices:event.handle-subscription>
+                  <token><key>tok</key></token>
+                  <event-id>$(EVENT)</event-id>
+                  <subscription-type>repeatable</subscription-type>
+                  <transport>auto</transport>
+                  <heartbeat>1s</heartbeat>
+                </edgeservices:event.handle-subscription>
+              </match:uri.path>
+              <match:uri.path value="/poll">
+                <variable:extract from="query" key="e" name="EVENT" required="true"/>
+                <edgeservices:event.handle-subscription>
+                  <token><key>tok</key></token>
+                  <event-id>$(EVENT)</event-id>
+                  <subscription-type>one-shot</subscription-type>
+                  <transport>long-poll</transport>
+                  <heartbeat>60s</heartbeat>
+                </edgeservices:event.handle-subscription>
+              </match:uri.path>
+            </rules>
+            """;
+
+    @Test
+    void sseNdjsonAndALongPollShareOneConnectionEachWithItsOwnHeartbeat() throws Exception {
+        try (EdgeFixture f = EdgeFixture.start(TRANSPORTS); H2Client h2 = new H2Client(f.clientPort(), 65_535)) {
+            int sse = h2.get("/fan?e=quote", "accept", "text/event-stream");
+            int ndjson = h2.get("/fan?e=quote", "accept", "application/x-ndjson");
+            int poll = h2.get("/poll?e=quote");
+            assertThat(eventually(WAIT, () -> f.edge.heldConnections() == 3)).isTrue();
+            assertThat(h2.await(sse, ": held", WAIT)).isTrue();
+            assertThat(eventually(WAIT, () -> !h2.text(ndjson).isEmpty())).as("the NDJSON preamble comes at once").isTrue();
+            int sseBefore = h2.text(sse).length();
+            int ndjsonBefore = h2.text(ndjson).length();
+
+            f.advance(Duration.ofSeconds(1));
+            assertThat(eventually(WAIT, () -> h2.text(sse).length() > sseBefore)).as("the SSE stream's heartbeat").isTrue();
+            assertThat(h2.text(sse).substring(sseBefore)).isEqualTo(":\n\n");
+            assertThat(eventually(WAIT, () -> h2.text(ndjson).length() > ndjsonBefore)).as("the NDJSON stream's heartbeat").isTrue();
+            assertThat(h2.text(ndjson).substring(ndjsonBefore)).isEqualTo("\n");
+            assertThat(h2.text(poll)).as("a parked long-poll sends nothing").isEmpty();
+
+            assertThat(f.origin.fanOut("quote", bytes("78.34")).body()).isEqualTo("delivered\n3\n");
+            assertThat(h2.await(sse, "data: 78.34\n", WAIT)).isTrue();
+            assertThat(h2.await(ndjson, "\"data\":\"78.34\"", WAIT)).isTrue();
+            assertThat(h2.await(poll, "78.34", WAIT)).isTrue();
+            assertThat(eventually(WAIT, () -> h2.ended(poll))).as("the long-poll's answer ends its stream").isTrue();
+            assertThat(h2.ended(sse) || h2.ended(ndjson)).isFalse();
+
             h2.close();
             assertThat(f.awaitUnsubscribes(2)).hasSize(2);
             f.assertQuiet(WAIT);
