@@ -63,6 +63,7 @@ public final class EdgeServer implements AutoCloseable {
     private final Undertow undertow;
     private final InetSocketAddress clientAddress;
     private final InetSocketAddress originAddress;
+    private final Optional<InetSocketAddress> clientTlsAddress;
     private final EdgeEnvironment environment;
     private volatile boolean stopping;
 
@@ -109,9 +110,11 @@ public final class EdgeServer implements AutoCloseable {
         metrics.gauge("surrogate.replay.nonces", "Delivery nonces remembered against replays", replays::size);
         metrics.gauge("surrogate.rules.generation", "The generation of the rules in use", () -> rules.current().number());
         int capacity = connections.capacity();
-        Optional<ReloadingKeyManager> clientKeys = keys("client", config.tls().client());
+        Optional<ReloadingKeyManager> tlsKeys = keys("client", config.tls().client());
+        // with a second client listener for TLS, the first one stays plain
+        Optional<ReloadingKeyManager> clientKeys = config.tls().clientTlsListen().isPresent() ? Optional.empty() : tlsKeys;
         Optional<ReloadingKeyManager> originKeys = keys("origin-side", config.tls().originSide());
-        this.undertow = Undertow.builder()
+        Undertow.Builder builder = Undertow.builder()
                 .setIoThreads(Math.max(2, Runtime.getRuntime().availableProcessors()))
                 .setWorkerThreads(4)
                 .setBufferSize(8 * 1024)
@@ -130,8 +133,10 @@ public final class EdgeServer implements AutoCloseable {
                 // guard: issue 12 — RFC 9112 framing and the body deadline in front of both listeners
                 .addListener(EdgeListeners.listener(config.clientListen(), clientKeys, new FramingGuard("client", bodyDeadline, clients)))
                 .addListener(EdgeListeners.listener(config.originListen(), originKeys,
-                        new FramingGuard("origin-side", bodyDeadline, originSide)))
-                .build();
+                        new FramingGuard("origin-side", bodyDeadline, originSide)));
+        config.tls().clientTlsListen().ifPresent(at -> builder.addListener(EdgeListeners.listener(at, tlsKeys,
+                new FramingGuard("client", bodyDeadline, clients))));
+        this.undertow = builder.build();
         try {
             undertow.start();
         } catch (RuntimeException e) {
@@ -143,6 +148,8 @@ public final class EdgeServer implements AutoCloseable {
         origin.start(undertow.getWorker());
         this.clientAddress = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
         this.originAddress = (InetSocketAddress) undertow.getListenerInfo().get(1).getAddress();
+        this.clientTlsAddress = config.tls().clientTlsListen().isEmpty() ? Optional.empty()
+                : Optional.of((InetSocketAddress) undertow.getListenerInfo().get(2).getAddress());
         String advertised = config.advertisedAddress().orElse(originAddress.getHostString() + ":" + originAddress.getPort());
         this.environment = new EdgeEnvironment(config.edgeId(), advertised, config.clock());
         env.set(environment);
@@ -154,10 +161,13 @@ public final class EdgeServer implements AutoCloseable {
                         .with("help", "reload with POST /admin/reload").toString());
             }
         }
-        LOG.info(() -> LogLine.of("listening").with("clients", url(clientKeys, clientAddress))
-                .with("origin-side", url(originKeys, originAddress)).with("h2c", config.tls().h2c())
-                .with("edge", config.edgeId()).with("origin", config.origin().map(Object::toString).orElse("(per rule)"))
-                .with("rules-generation", 1).toString());
+        LOG.info(() -> {
+            LogLine line = LogLine.of("listening").with("clients", url(clientKeys, clientAddress));
+            clientTlsAddress.ifPresent(a -> line.with("clients-tls", url(tlsKeys, a)));
+            return line.with("origin-side", url(originKeys, originAddress)).with("h2c", config.tls().h2c())
+                    .with("edge", config.edgeId()).with("origin", config.origin().map(Object::toString).orElse("(per rule)"))
+                    .with("rules-generation", 1).toString();
+        });
         LOG.info(() -> LogLine.of("capacity").with("open-file-limit", ClientConnections.maxOpenFiles()).with("clients", capacity)
                 .with("help", "at the limit new connections get 503").toString());
     }
@@ -244,6 +254,11 @@ public final class EdgeServer implements AutoCloseable {
 
     public InetSocketAddress clientAddress() {
         return clientAddress;
+    }
+
+    /** The second client listener, speaking TLS, when {@code TlsSettings.clientTlsListen} asked for one. */
+    public Optional<InetSocketAddress> clientTlsAddress() {
+        return clientTlsAddress;
     }
 
     public InetSocketAddress originAddress() {
