@@ -5,6 +5,9 @@ import io.surrogate.server.Logging;
 import io.surrogate.server.ServerConfig;
 import io.surrogate.server.http.AdminAuth;
 import java.io.IOException;
+import io.surrogate.server.tls.PemPair;
+import io.surrogate.server.tls.PemReader;
+import io.surrogate.server.tls.TlsSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -91,6 +94,59 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--admin-token-file", paramLabel = "FILE",
             description = "Require 'Authorization: Bearer TOKEN' on /metrics and /admin/*, TOKEN being the file's first line (at least 16 characters).")
     Path adminTokenFile;
+    // tls: issue 10 — TLS and HTTP/2 on the listeners (docs/operations.md, "TLS and HTTP/2")
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain (leaf first) for the client listener: HTTPS with HTTP/2 by ALPN; re-read when it changes.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key (PKCS#8, RSA or EC, unencrypted) of --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--origin-tls-cert", paramLabel = "FILE", description = "PEM certificate chain for the origin-side listener.")
+    Path originTlsCert;
+
+    @Option(names = "--origin-tls-key", paramLabel = "FILE", description = "PEM private key of --origin-tls-cert.")
+    Path originTlsKey;
+
+    @Option(names = "--no-h2c", description = "No HTTP/2 without TLS (prior knowledge or Upgrade: h2c) on a plain listener.")
+    boolean noH2c;
+
+    /** The TLS settings from the options; a message for {@link #usage} when a pair is incomplete or does not load. */
+    private Object tls() {
+        TlsSettings tls = TlsSettings.NONE.withH2c(!noH2c);
+        Object client = pair("--tls-cert", tlsCert, "--tls-key", tlsKey);
+        if (client instanceof String message) {
+            return message;
+        }
+        if (client instanceof PemPair p) {
+            tls = tls.withClient(p);
+        }
+        Object originSide = pair("--origin-tls-cert", originTlsCert, "--origin-tls-key", originTlsKey);
+        if (originSide instanceof String message) {
+            return message;
+        }
+        if (originSide instanceof PemPair p) {
+            tls = tls.withOriginSide(p);
+        }
+        return tls;
+    }
+
+    /** A pair read and checked now, null when neither is given, or what is wrong with it. */
+    private static Object pair(String certOption, Path cert, String keyOption, Path key) {
+        if (cert == null && key == null) {
+            return null;
+        }
+        if (cert == null || key == null) {
+            return (cert == null ? certOption : keyOption) + " is missing: " + certOption + " and " + keyOption + " go together";
+        }
+        PemPair pair = new PemPair(cert, key);
+        try {
+            pair.load();
+            return pair;
+        } catch (PemReader.Unreadable e) {
+            return certOption + "/" + keyOption + ": " + e.getMessage();
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -124,6 +180,11 @@ final class ServeCommand implements Callable<Integer> {
                 return usage("--admin-token-file: " + e.getMessage());
             }
         }
+        Object tls = tls();
+        if (tls instanceof String message) {
+            return usage(message);
+        }
+        config = config.withTls((TlsSettings) tls);
         Logging.install(level, System.err);
         EdgeServer server;
         try {
@@ -132,8 +193,9 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return SurrogateCommand.EXIT_ERRORS;
         }
-        spec.commandLine().getOut().println("surrogate: clients on http://" + hostPort(server.clientAddress())
-                + ", origin side on http://" + hostPort(server.originAddress()) + "; Ctrl-C stops");
+        spec.commandLine().getOut().println("surrogate: clients on " + (tlsCert != null ? "https://" : "http://")
+                + hostPort(server.clientAddress()) + ", origin side on " + (originTlsCert != null ? "https://" : "http://")
+                + hostPort(server.originAddress()) + "; Ctrl-C stops");
         awaitShutdown(spec.commandLine().getOut(), server);
         return 0;
     }
