@@ -6,6 +6,7 @@ import io.surrogate.server.delivery.DeliveryHandler;
 import io.surrogate.server.delivery.DeliveryVerifier;
 import io.surrogate.server.delivery.LocalRouter;
 import io.surrogate.server.delivery.ReplayGuard;
+import io.surrogate.server.http.ClientAddress;
 import io.surrogate.server.http.ClientConnections;
 import io.surrogate.server.http.ClientHandler;
 import io.surrogate.server.http.OriginSideHandler;
@@ -118,8 +119,9 @@ public final class EdgeServer implements AutoCloseable {
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, capacity + 20)
                 .setSocketOption(Options.CONNECTION_LOW_WATER, capacity + 10)
                 // guard: issue 12 — RFC 9112 framing and the body deadline in front of both listeners
-                .addHttpListener(config.clientListen().getPort(), config.clientListen().getHostString(),
-                        new FramingGuard("client", bodyDeadline, clients))
+                .addListener(new Undertow.ListenerBuilder().setType(Undertow.ListenerType.HTTP).setPort(config.clientListen().getPort())
+                        .setHost(config.clientListen().getHostString()).setUseProxyProtocol(config.proxies().proxyProtocol()) // issue 11: PROXY v1/v2
+                        .setRootHandler(ClientAddress.handler(config.proxies(), new FramingGuard("client", bodyDeadline, clients))))
                 .addHttpListener(config.originListen().getPort(), config.originListen().getHostString(),
                         new FramingGuard("origin-side", bodyDeadline, originSide))
                 .build();
