@@ -27,7 +27,8 @@ final class ProxiedClients {
     /**
      * {@code /whoami} answers "IP PORT" as the rules see them; {@code /inside} answers 200 only
      * for a client in 203.0.113.0/24 or 2001:db8::/32 (404 otherwise); {@code /limited} allows
-     * one request a minute per client address.
+     * one request a minute per client address; {@code /sub?e=EVENT} subscribes with a token
+     * whose nonce is made from the client's port.
      */
     static final String RULES = """
             <rules xmlns="urn:surrogate:rules:1" xmlns:match="urn:surrogate:match:1"
@@ -41,6 +42,14 @@ final class ProxiedClients {
                 <match:client.ip value="203.0.113.0/24, 2001:db8::/32">
                   <edgeservices:respond status="200">inside</edgeservices:respond>
                 </match:client.ip>
+              </match:uri.path>
+              <match:uri.path value="/sub">
+                <variable:extract from="query" key="e" name="EVENT" required="true"/>
+                <edgeservices:event.handle-subscription>
+                  <token><key>tok</key><nonce-source>PORT</nonce-source></token>
+                  <event-id>$(EVENT)</event-id>
+                  <transport>sse</transport>
+                </edgeservices:event.handle-subscription>
               </match:uri.path>
               <match:uri.path value="/limited">
                 <variable:extract name="IP" from="client-ip"/>

@@ -4,12 +4,16 @@ import static io.surrogate.server.ProxiedClients.get;
 import static io.surrogate.server.ProxiedClients.trusting;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.surrogate.engine.token.Keyring;
+import io.surrogate.engine.token.TinkTokenCodec;
 import io.surrogate.server.ProxiedClients.Answer;
 import io.surrogate.server.ProxiedClients.ClientLog;
 import io.surrogate.server.http.TrustedProxies;
 import io.surrogate.server.http.TrustedProxies.Header;
+import io.surrogate.server.origin.SampleOrigin;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +62,15 @@ class ProxyProtocolTest {
             assertThat(get(port, PROXY, v2(0x21, 0x11, "203.0.113.8", "192.0.2.1", 4711, 443, new byte[0]), "/limited").status())
                     .as("another client, its own count").isEqualTo(200);
             assertThat(log.events("rate-limited")).hasSize(1).allSatisfy(l -> assertThat(l).contains("from=203.0.113.7:4711"));
+
+            // the PORT nonce is made from the client's port, not the proxy's
+            try (Socket held = new Socket("127.0.0.1", port)) {
+                held.getOutputStream().write(tcp4);
+                held.getOutputStream().write("GET /sub?e=7 HTTP/1.1\r\nHost: edge\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String token = f.origin.awaitReceived(SampleOrigin.SUBSCRIBE_PATH, 1, HeldClients.WAIT).get(0).token();
+                assertThat(TinkTokenCodec.open(token, Keyring.open(f.keys)).nonce()).startsWith("port-4711-c");
+            }
+            f.awaitUnsubscribes(1);
         }
     }
 
