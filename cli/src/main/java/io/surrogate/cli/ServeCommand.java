@@ -1,5 +1,6 @@
 package io.surrogate.cli;
 
+import io.surrogate.engine.match.ClientIpMatcher;
 import io.surrogate.server.EdgeServer;
 import io.surrogate.server.Logging;
 import io.surrogate.server.ServerConfig;
@@ -8,11 +9,13 @@ import java.io.IOException;
 import io.surrogate.server.tls.PemPair;
 import io.surrogate.server.tls.PemReader;
 import io.surrogate.server.tls.TlsSettings;
+import io.surrogate.server.http.TrustedProxies;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -147,6 +150,18 @@ final class ServeCommand implements Callable<Integer> {
             return certOption + "/" + keyOption + ": " + e.getMessage();
         }
     }
+    // issue 11: trusted proxies (see operations.md, "Behind a proxy")
+    @Option(names = "--trusted-proxy", paramLabel = "CIDR",
+            description = "A proxy whose word on the client's address is taken (X-Forwarded-For or Forwarded): an address or block, "
+                    + "IPv4 or IPv6; repeat it or separate blocks with commas. None by default.")
+    List<String> trustedProxies = List.of();
+
+    @Option(names = "--forwarded-header", paramLabel = "NAME", defaultValue = "x-forwarded-for",
+            description = "The header the trusted proxies write: x-forwarded-for or forwarded (RFC 7239) (default: ${DEFAULT-VALUE}).")
+    String forwardedHeader;
+
+    @Option(names = "--proxy-protocol", description = "The client listener requires the PROXY protocol (v1 or v2) on every connection.")
+    boolean proxyProtocol;
 
     @Override
     public Integer call() throws Exception {
@@ -169,7 +184,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             config = new ServerConfig(address(listen, "--listen"), address(originListen, "--origin-listen"), Optional.ofNullable(origin),
                     List.of(rules), keys, edgeId, Optional.ofNullable(advertise), maxBody, maxEventSize, maxQueuedBytes,
-                    Duration.ofSeconds(signatureWindow), replayCapacity, !noWatch, maxClients, Optional.empty());
+                    Duration.ofSeconds(signatureWindow), replayCapacity, !noWatch, maxClients, Optional.empty())
+                    .withProxies(proxies());
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
@@ -252,6 +268,23 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(option + ": port out of range: " + port);
         }
         return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+    }
+
+    /** The trusted proxies of --trusted-proxy, --forwarded-header and --proxy-protocol. */
+    private TrustedProxies proxies() {
+        List<ClientIpMatcher.Cidr> blocks = new ArrayList<>();
+        for (String option : trustedProxies) {
+            for (String block : option.split(",", -1)) {
+                try {
+                    blocks.add(TrustedProxies.block(block));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--trusted-proxy: " + e.getMessage());
+                }
+            }
+        }
+        TrustedProxies.Header header = TrustedProxies.Header.byOption(forwardedHeader).orElseThrow(() -> new IllegalArgumentException(
+                "--forwarded-header: '" + forwardedHeader + "' is not a header the edge reads; write x-forwarded-for or forwarded"));
+        return new TrustedProxies(blocks, header, proxyProtocol);
     }
 
     private int usage(String message) {

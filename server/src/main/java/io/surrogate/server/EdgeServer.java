@@ -6,6 +6,7 @@ import io.surrogate.server.delivery.DeliveryHandler;
 import io.surrogate.server.delivery.DeliveryVerifier;
 import io.surrogate.server.delivery.LocalRouter;
 import io.surrogate.server.delivery.ReplayGuard;
+import io.surrogate.server.http.ClientAddress;
 import io.surrogate.server.http.ClientConnections;
 import io.surrogate.server.http.ClientHandler;
 import io.surrogate.server.http.OriginSideHandler;
@@ -132,11 +133,15 @@ public final class EdgeServer implements AutoCloseable {
                 .setServerOption(UndertowOptions.ENABLE_HTTP2, config.tls().h2c())
                 .setServerOption(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, EdgeListeners.MAX_STREAMS_PER_CONNECTION)
                 // guard: issue 12 — RFC 9112 framing and the body deadline in front of both listeners
-                .addListener(EdgeListeners.listener(config.clientListen(), clientKeys, new FramingGuard("client", bodyDeadline, clients)))
+                // issue 11: PROXY v1/v2 and the client's address from trusted proxies, on every client listener
+                .addListener(EdgeListeners.listener(config.clientListen(), clientKeys,
+                        ClientAddress.handler(config.proxies(), new FramingGuard("client", bodyDeadline, clients)))
+                        .setUseProxyProtocol(config.proxies().proxyProtocol()))
                 .addListener(EdgeListeners.listener(config.originListen(), originKeys,
                         new FramingGuard("origin-side", bodyDeadline, originSide)));
         config.tls().clientTlsListen().ifPresent(at -> builder.addListener(EdgeListeners.listener(at, tlsKeys,
-                new FramingGuard("client", bodyDeadline, clients))));
+                ClientAddress.handler(config.proxies(), new FramingGuard("client", bodyDeadline, clients)))
+                .setUseProxyProtocol(config.proxies().proxyProtocol())));
         this.undertow = builder.build();
         try {
             undertow.start();
