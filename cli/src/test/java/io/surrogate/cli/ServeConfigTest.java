@@ -113,6 +113,10 @@ class ServeConfigTest {
         assertThat(parse().edgeId).isEqualTo("a");
         assertThat(parse().config).isEqualTo(a);
         assertThat(parse("--config", b.toString()).edgeId).as("--config over SURROGATE_CONFIG").isEqualTo("b");
+        env.put("SURROGATE_CONFIG", " ");
+        ServeCommand none = parse("--rules", "r", "--keys", "k");
+        assertThat(none.config).as("an empty SURROGATE_CONFIG names no file").isNull();
+        assertThat(none.edgeId).isEqualTo("edge-1");
     }
 
     @Test

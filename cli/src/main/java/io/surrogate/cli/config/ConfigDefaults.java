@@ -55,7 +55,8 @@ public final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         }
         OptionSpec config = options.configOption();
         if (option == config) {
-            return escape(env.get(ConfigOptions.variable(ConfigOptions.key(config))));
+            String named = env.get(ConfigOptions.variable(ConfigOptions.key(config)));
+            return named == null || named.isBlank() ? null : escape(named);
         }
         if (options.option(ConfigOptions.key(option)).orElse(null) != option) {
             return null;
