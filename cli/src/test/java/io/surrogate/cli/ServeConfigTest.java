@@ -160,6 +160,7 @@ class ServeConfigTest {
         Path f = file("rules = \"r\"\nkeys = \"k\"\n");
         env.put("SURROGATE_MAX_BODDY", "5");
         env.put("SURROGATE_JAVA_OPTS", "-Xmx1g"); // the launcher's
+        env.put("SURROGATE_ORIGIN_SECRET", "c2VjcmV0"); // the example origin script's
         StringWriter err = new StringWriter();
         CommandLine cli = SurrogateCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(err, true), env);
         cli.parseArgs("serve", "--config", f.toString());

@@ -27,8 +27,11 @@ public final class ConfigOptions {
     /** Environment variables that set options start with this. */
     public static final String ENV_PREFIX = "SURROGATE_";
 
-    /** Variables of the launcher (bin/surrogate), not options: never reported as unknown. */
-    static final Set<String> LAUNCHER_VARIABLES = Set.of("SURROGATE_JAVA_OPTS", "SURROGATE_EDGE_JAVA_OPTS");
+    /**
+     * Variables that are not options and never reported as unknown: the launcher's JVM flags, and
+     * the secret docs/examples/sign_delivery.py (an origin's side) reads.
+     */
+    static final Set<String> NOT_OPTIONS = Set.of("SURROGATE_JAVA_OPTS", "SURROGATE_EDGE_JAVA_OPTS", "SURROGATE_ORIGIN_SECRET");
 
     /** One option's configured value: its texts as the command line would give them, and the converted value. */
     public record Setting(String key, OptionSpec option, List<String> texts, Object converted, String origin) {}
@@ -155,7 +158,7 @@ public final class ConfigOptions {
         List<String> warnings = new ArrayList<>();
         for (Map.Entry<String, String> v : new TreeMap<>(env).entrySet()) {
             String name = v.getKey();
-            if (!name.startsWith(ENV_PREFIX) || LAUNCHER_VARIABLES.contains(name)) {
+            if (!name.startsWith(ENV_PREFIX) || NOT_OPTIONS.contains(name)) {
                 continue;
             }
             String key = byVariable.get(name);
