@@ -162,6 +162,14 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--proxy-protocol", description = "The client listener requires the PROXY protocol (v1 or v2) on every connection.")
     boolean proxyProtocol;
+    /** The option that names the config file; every other option may be set there or in a SURROGATE_* variable (ConfigDefaults). */
+    static final String CONFIG_OPTION = "--config";
+
+    @Option(names = CONFIG_OPTION, paramLabel = "FILE",
+            description = "A TOML config file setting any other option as key = value (--max-body is max-body = 65536). "
+                    + "The command line overrides SURROGATE_* environment variables (SURROGATE_MAX_BODY), which override the file "
+                    + "(default: $SURROGATE_CONFIG, else none).")
+    Path config;
 
     @Override
     public Integer call() throws Exception {
