@@ -31,6 +31,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "The page's port on 127.0.0.1; 0 picks a free one; if the port is taken, a free one is used (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "8443",
+            description = "The page's HTTPS port on 127.0.0.1 (a throwaway self-signed certificate; HTTP/2); 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int tlsPort;
+
     @Option(names = "--every", paramLabel = "SECONDS", defaultValue = "10",
             description = "Seconds between the origin's mail rounds (default: ${DEFAULT-VALUE}).")
     int every;
@@ -38,8 +42,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (every < 1 || port < 0 || port > 65535) {
-            spec.commandLine().getErr().println("error: --every must be at least 1 and --port 0 to 65535");
+        if (every < 1 || port < 0 || port > 65535 || tlsPort < 0 || tlsPort > 65535) {
+            spec.commandLine().getErr().println("error: --every must be at least 1 and --port and --tls-port 0 to 65535");
             return SurrogateCommand.EXIT_USAGE;
         }
         Logging.install(Level.INFO, System.err);
@@ -48,16 +52,18 @@ final class DemoCommand implements Callable<Integer> {
         java.util.logging.Logger.getLogger("").getHandlers()[0].setLevel(Level.FINE);
         Demo demo;
         try {
-            demo = Demo.start(port, Duration.ofSeconds(every));
+            demo = Demo.start(port, tlsPort, Duration.ofSeconds(every));
         } catch (EdgeServer.StartException e) {
-            if (port == 0) {
+            if (port == 0 && tlsPort == 0) {
                 throw e;
             }
-            out.println("surrogate demo: port " + port + " is taken; using a free port instead");
-            demo = Demo.start(0, Duration.ofSeconds(every));
+            out.println("surrogate demo: port " + port + " or " + tlsPort + " is taken; using free ports instead");
+            demo = Demo.start(0, 0, Duration.ofSeconds(every));
         }
         out.println();
         out.println("  Surrogate demo: open " + demo.page() + " in a browser");
+        out.println("  or " + demo.securePage() + " (HTTP/2; a self-signed certificate made now for localhost and");
+        out.println("  127.0.0.1, SHA-256 " + demo.fingerprint() + ")");
         out.println();
         out.println("  The page subscribes to mail event 2 for user B (the design's example). The edge runs");
         out.println("  sample-rules/mail, asks the sample origin (" + demo.origin().baseUri() + ") to accept the");

@@ -1,15 +1,21 @@
 package io.surrogate.cli;
 
+import io.surrogate.engine.match.ClientIpMatcher;
 import io.surrogate.server.EdgeServer;
 import io.surrogate.server.Logging;
 import io.surrogate.server.ServerConfig;
 import io.surrogate.server.http.AdminAuth;
 import java.io.IOException;
+import io.surrogate.server.tls.PemPair;
+import io.surrogate.server.tls.PemReader;
+import io.surrogate.server.tls.TlsSettings;
+import io.surrogate.server.http.TrustedProxies;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -91,6 +97,79 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--admin-token-file", paramLabel = "FILE",
             description = "Require 'Authorization: Bearer TOKEN' on /metrics and /admin/*, TOKEN being the file's first line (at least 16 characters).")
     Path adminTokenFile;
+    // tls: issue 10 — TLS and HTTP/2 on the listeners (docs/operations.md, "TLS and HTTP/2")
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate chain (leaf first) for the client listener: HTTPS with HTTP/2 by ALPN; re-read when it changes.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key (PKCS#8, RSA or EC, unencrypted) of --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--origin-tls-cert", paramLabel = "FILE", description = "PEM certificate chain for the origin-side listener.")
+    Path originTlsCert;
+
+    @Option(names = "--origin-tls-key", paramLabel = "FILE", description = "PEM private key of --origin-tls-cert.")
+    Path originTlsKey;
+
+    @Option(names = "--no-h2c", description = "No HTTP/2 without TLS (prior knowledge or Upgrade: h2c) on a plain listener.")
+    boolean noH2c;
+
+    /** The TLS settings from the options; a message for {@link #usage} when a pair is incomplete or does not load. */
+    private Object tls() {
+        TlsSettings tls = TlsSettings.NONE.withH2c(!noH2c);
+        Object client = pair("--tls-cert", tlsCert, "--tls-key", tlsKey);
+        if (client instanceof String message) {
+            return message;
+        }
+        if (client instanceof PemPair p) {
+            tls = tls.withClient(p);
+        }
+        Object originSide = pair("--origin-tls-cert", originTlsCert, "--origin-tls-key", originTlsKey);
+        if (originSide instanceof String message) {
+            return message;
+        }
+        if (originSide instanceof PemPair p) {
+            tls = tls.withOriginSide(p);
+        }
+        return tls;
+    }
+
+    /** A pair read and checked now, null when neither is given, or what is wrong with it. */
+    private static Object pair(String certOption, Path cert, String keyOption, Path key) {
+        if (cert == null && key == null) {
+            return null;
+        }
+        if (cert == null || key == null) {
+            return (cert == null ? certOption : keyOption) + " is missing: " + certOption + " and " + keyOption + " go together";
+        }
+        PemPair pair = new PemPair(cert, key);
+        try {
+            pair.load();
+            return pair;
+        } catch (PemReader.Unreadable e) {
+            return certOption + "/" + keyOption + ": " + e.getMessage();
+        }
+    }
+    // issue 11: trusted proxies (see operations.md, "Behind a proxy")
+    @Option(names = "--trusted-proxy", paramLabel = "CIDR",
+            description = "A proxy whose word on the client's address is taken (X-Forwarded-For or Forwarded): an address or block, "
+                    + "IPv4 or IPv6; repeat it or separate blocks with commas. None by default.")
+    List<String> trustedProxies = List.of();
+
+    @Option(names = "--forwarded-header", paramLabel = "NAME", defaultValue = "x-forwarded-for",
+            description = "The header the trusted proxies write: x-forwarded-for or forwarded (RFC 7239) (default: ${DEFAULT-VALUE}).")
+    String forwardedHeader;
+
+    @Option(names = "--proxy-protocol", description = "The client listener requires the PROXY protocol (v1 or v2) on every connection.")
+    boolean proxyProtocol;
+    /** The option that names the config file; every other option may be set there or in a SURROGATE_* variable (ConfigDefaults). */
+    static final String CONFIG_OPTION = "--config";
+
+    @Option(names = CONFIG_OPTION, paramLabel = "FILE",
+            description = "A TOML config file setting any other option as key = value (--max-body is max-body = 65536). "
+                    + "The command line overrides SURROGATE_* environment variables (SURROGATE_MAX_BODY), which override the file "
+                    + "(default: $SURROGATE_CONFIG, else none).")
+    Path config;
 
     @Override
     public Integer call() throws Exception {
@@ -113,7 +192,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             config = new ServerConfig(address(listen, "--listen"), address(originListen, "--origin-listen"), Optional.ofNullable(origin),
                     List.of(rules), keys, edgeId, Optional.ofNullable(advertise), maxBody, maxEventSize, maxQueuedBytes,
-                    Duration.ofSeconds(signatureWindow), replayCapacity, !noWatch, maxClients, Optional.empty());
+                    Duration.ofSeconds(signatureWindow), replayCapacity, !noWatch, maxClients, Optional.empty())
+                    .withProxies(proxies());
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
@@ -124,6 +204,11 @@ final class ServeCommand implements Callable<Integer> {
                 return usage("--admin-token-file: " + e.getMessage());
             }
         }
+        Object tls = tls();
+        if (tls instanceof String message) {
+            return usage(message);
+        }
+        config = config.withTls((TlsSettings) tls);
         Logging.install(level, System.err);
         EdgeServer server;
         try {
@@ -132,8 +217,9 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return SurrogateCommand.EXIT_ERRORS;
         }
-        spec.commandLine().getOut().println("surrogate: clients on http://" + hostPort(server.clientAddress())
-                + ", origin side on http://" + hostPort(server.originAddress()) + "; Ctrl-C stops");
+        spec.commandLine().getOut().println("surrogate: clients on " + (tlsCert != null ? "https://" : "http://")
+                + hostPort(server.clientAddress()) + ", origin side on " + (originTlsCert != null ? "https://" : "http://")
+                + hostPort(server.originAddress()) + "; Ctrl-C stops");
         awaitShutdown(spec.commandLine().getOut(), server);
         return 0;
     }
@@ -190,6 +276,23 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(option + ": port out of range: " + port);
         }
         return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+    }
+
+    /** The trusted proxies of --trusted-proxy, --forwarded-header and --proxy-protocol. */
+    private TrustedProxies proxies() {
+        List<ClientIpMatcher.Cidr> blocks = new ArrayList<>();
+        for (String option : trustedProxies) {
+            for (String block : option.split(",", -1)) {
+                try {
+                    blocks.add(TrustedProxies.block(block));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--trusted-proxy: " + e.getMessage());
+                }
+            }
+        }
+        TrustedProxies.Header header = TrustedProxies.Header.byOption(forwardedHeader).orElseThrow(() -> new IllegalArgumentException(
+                "--forwarded-header: '" + forwardedHeader + "' is not a header the edge reads; write x-forwarded-for or forwarded"));
+        return new TrustedProxies(blocks, header, proxyProtocol);
     }
 
     private int usage(String message) {

@@ -173,6 +173,11 @@ class CliReferenceTest {
             String shown = (r.out() + r.err()).replace("\r\n", "\n")
                     .replace(keyring.toString(), KEYRING)
                     .replace(Cli.SAMPLES.toString(), "sample-rules");
+            for (int k = 1; k < args.size(); k++) {
+                if (real.get(k - 1).equals(Path.of("..", args.get(k)).toString())) {
+                    shown = shown.replace(real.get(k - 1), args.get(k)); // a file of the repository, as the page names it
+                }
+            }
             outputs.add(r.out());
             soft.assertThat(r.code()).as("%s: exit code of %s%nout:%n%s%nerr:%n%s", where, args, r.out(), r.err())
                     .isEqualTo(Integer.parseInt(m.group(1)));
@@ -236,6 +241,9 @@ class CliReferenceTest {
         }
         if (a.equals(KEYRING) || a.startsWith(KEYRING + "/")) {
             return keyring + a.substring(KEYRING.length());
+        }
+        if (!a.startsWith("-") && !a.isEmpty() && !java.nio.file.Files.exists(Path.of(a)) && java.nio.file.Files.isRegularFile(Path.of("..", a))) {
+            return Path.of("..", a).toString(); // a file of the repository: the test runs in the module's directory
         }
         int cut = a.indexOf('…');
         if (cut >= 0) {

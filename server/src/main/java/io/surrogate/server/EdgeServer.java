@@ -6,6 +6,7 @@ import io.surrogate.server.delivery.DeliveryHandler;
 import io.surrogate.server.delivery.DeliveryVerifier;
 import io.surrogate.server.delivery.LocalRouter;
 import io.surrogate.server.delivery.ReplayGuard;
+import io.surrogate.server.http.ClientAddress;
 import io.surrogate.server.http.ClientConnections;
 import io.surrogate.server.http.ClientHandler;
 import io.surrogate.server.http.OriginSideHandler;
@@ -19,6 +20,10 @@ import io.surrogate.server.subscribe.ReplayBudget;
 import io.surrogate.server.subscribe.SubscribeFlow;
 import io.surrogate.server.subscribe.SubscriptionRegistry;
 import io.surrogate.server.time.Scheduler;
+import io.surrogate.server.tls.EdgeListeners;
+import io.surrogate.server.tls.PemPair;
+import io.surrogate.server.tls.PemReader;
+import io.surrogate.server.tls.ReloadingKeyManager;
 import io.surrogate.server.time.SystemScheduler;
 import io.surrogate.server.upstream.OriginClient;
 import io.surrogate.server.guard.BodyDeadline;
@@ -59,6 +64,7 @@ public final class EdgeServer implements AutoCloseable {
     private final Undertow undertow;
     private final InetSocketAddress clientAddress;
     private final InetSocketAddress originAddress;
+    private final Optional<InetSocketAddress> clientTlsAddress;
     private final EdgeEnvironment environment;
     private volatile boolean stopping;
 
@@ -106,7 +112,11 @@ public final class EdgeServer implements AutoCloseable {
         metrics.gauge("surrogate.replay.nonces", "Delivery nonces remembered against replays", replays::size);
         metrics.gauge("surrogate.rules.generation", "The generation of the rules in use", () -> rules.current().number());
         int capacity = connections.capacity();
-        this.undertow = Undertow.builder()
+        Optional<ReloadingKeyManager> tlsKeys = keys("client", config.tls().client());
+        // with a second client listener for TLS, the first one stays plain
+        Optional<ReloadingKeyManager> clientKeys = config.tls().clientTlsListen().isPresent() ? Optional.empty() : tlsKeys;
+        Optional<ReloadingKeyManager> originKeys = keys("origin-side", config.tls().originSide());
+        Undertow.Builder builder = Undertow.builder()
                 .setIoThreads(Math.max(2, Runtime.getRuntime().availableProcessors()))
                 .setWorkerThreads(4)
                 .setBufferSize(8 * 1024)
@@ -118,12 +128,21 @@ public final class EdgeServer implements AutoCloseable {
                 // backstop under the 503 path: past this, XNIO stops accepting instead of failing on EMFILE
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, capacity + 20)
                 .setSocketOption(Options.CONNECTION_LOW_WATER, capacity + 10)
+                // tls: issue 10 — HTTP/2 by ALPN on a TLS listener; on a plain one h2c (prior knowledge,
+                // Upgrade) when on; an h2 connection idles out (NO_REQUEST_TIMEOUT) only with no stream open
+                .setServerOption(UndertowOptions.ENABLE_HTTP2, config.tls().h2c())
+                .setServerOption(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, EdgeListeners.MAX_STREAMS_PER_CONNECTION)
                 // guard: issue 12 — RFC 9112 framing and the body deadline in front of both listeners
-                .addHttpListener(config.clientListen().getPort(), config.clientListen().getHostString(),
-                        new FramingGuard("client", bodyDeadline, clients))
-                .addHttpListener(config.originListen().getPort(), config.originListen().getHostString(),
-                        new FramingGuard("origin-side", bodyDeadline, originSide))
-                .build();
+                // issue 11: PROXY v1/v2 and the client's address from trusted proxies, on every client listener
+                .addListener(EdgeListeners.listener(config.clientListen(), clientKeys,
+                        ClientAddress.handler(config.proxies(), new FramingGuard("client", bodyDeadline, clients)))
+                        .setUseProxyProtocol(config.proxies().proxyProtocol()))
+                .addListener(EdgeListeners.listener(config.originListen(), originKeys,
+                        new FramingGuard("origin-side", bodyDeadline, originSide)));
+        config.tls().clientTlsListen().ifPresent(at -> builder.addListener(EdgeListeners.listener(at, tlsKeys,
+                ClientAddress.handler(config.proxies(), new FramingGuard("client", bodyDeadline, clients)))
+                .setUseProxyProtocol(config.proxies().proxyProtocol())));
+        this.undertow = builder.build();
         try {
             undertow.start();
         } catch (RuntimeException e) {
@@ -135,6 +154,8 @@ public final class EdgeServer implements AutoCloseable {
         origin.start(undertow.getWorker());
         this.clientAddress = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
         this.originAddress = (InetSocketAddress) undertow.getListenerInfo().get(1).getAddress();
+        this.clientTlsAddress = config.tls().clientTlsListen().isEmpty() ? Optional.empty()
+                : Optional.of((InetSocketAddress) undertow.getListenerInfo().get(2).getAddress());
         String advertised = config.advertisedAddress().orElse(originAddress.getHostString() + ":" + originAddress.getPort());
         this.environment = new EdgeEnvironment(config.edgeId(), advertised, config.clock());
         env.set(environment);
@@ -146,11 +167,32 @@ public final class EdgeServer implements AutoCloseable {
                         .with("help", "reload with POST /admin/reload").toString());
             }
         }
-        LOG.info(() -> LogLine.of("listening").with("clients", clientAddress).with("origin-side", originAddress)
-                .with("edge", config.edgeId()).with("origin", config.origin().map(Object::toString).orElse("(per rule)"))
-                .with("rules-generation", 1).toString());
+        LOG.info(() -> {
+            LogLine line = LogLine.of("listening").with("clients", url(clientKeys, clientAddress));
+            clientTlsAddress.ifPresent(a -> line.with("clients-tls", url(tlsKeys, a)));
+            return line.with("origin-side", url(originKeys, originAddress)).with("h2c", config.tls().h2c())
+                    .with("edge", config.edgeId()).with("origin", config.origin().map(Object::toString).orElse("(per rule)"))
+                    .with("rules-generation", 1).toString();
+        });
         LOG.info(() -> LogLine.of("capacity").with("open-file-limit", ClientConnections.maxOpenFiles()).with("clients", capacity)
                 .with("help", "at the limit new connections get 503").toString());
+    }
+
+    private static String url(Optional<ReloadingKeyManager> keys, InetSocketAddress a) {
+        return (keys.isPresent() ? "https://" : "http://") + a.getHostString() + ":" + a.getPort();
+    }
+
+    /** A listener's certificate and key, read now; unreadable or mismatched files stop the start. */
+    private Optional<ReloadingKeyManager> keys(String listener, Optional<PemPair> pair) throws StartException {
+        if (pair.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ReloadingKeyManager.open(listener, pair.get()));
+        } catch (PemReader.Unreadable e) {
+            close();
+            throw new StartException("the " + listener + " listener's TLS " + e.getMessage(), null);
+        }
     }
 
     /** The origin client as the registry and the subscribe flow see it; counts the calls out. */
@@ -218,6 +260,11 @@ public final class EdgeServer implements AutoCloseable {
 
     public InetSocketAddress clientAddress() {
         return clientAddress;
+    }
+
+    /** The second client listener, speaking TLS, when {@code TlsSettings.clientTlsListen} asked for one. */
+    public Optional<InetSocketAddress> clientTlsAddress() {
+        return clientTlsAddress;
     }
 
     public InetSocketAddress originAddress() {

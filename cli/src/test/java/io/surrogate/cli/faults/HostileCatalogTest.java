@@ -48,6 +48,10 @@ class HostileCatalogTest {
                   <transport>sse</transport>
                 </edgeservices:event.handle-subscription>
               </match:uri.path>
+              <match:uri.path value="/whoami">
+                <variable:extract name="IP" from="client-ip"/>
+                <edgeservices:respond status="200">$(IP)</edgeservices:respond>
+              </match:uri.path>
               <match:uri.path value="/rx">
                 <match:request.header name="X-Probe" value="(.*a){8}" regex="true">
                   <edgeservices:respond status="200">matched</edgeservices:respond>
@@ -65,7 +69,7 @@ class HostileCatalogTest {
         fx = new ServeFixture(Files.createDirectory(Files.createTempDirectory("hostile").resolve("x")));
         String rules = ServeFixture.rules(fx.origin.baseUri().toString(), "5s").replace("</rules>", WILDCARD_UA + "</rules>");
         edge = fx.start(rules, List.of(), List.of("--listen", "127.0.0.1:0", "--origin-listen", "127.0.0.1:0",
-                "--max-body", "65536", "--max-event-size", "65536"));
+                "--max-body", "65536", "--max-event-size", "65536", "--trusted-proxy", "127.0.0.1"));
     }
 
     @AfterAll
@@ -198,6 +202,35 @@ class HostileCatalogTest {
         for (String line : edge.stderr().split("\n")) {
             assertThat(line).doesNotStartWith("forged").doesNotContain("\r");
         }
+    }
+
+    // --- Forwarded addresses: only a trusted peer's word, read from the right (operations.md, "Behind a proxy")
+
+    @Test
+    void aForgedXForwardedForFromAnUntrustedPeerIsIgnored() throws Exception {
+        try (Socket s = new Socket()) {
+            s.bind(new java.net.InetSocketAddress("127.0.0.2", 0)); // this machine too, but not the trusted 127.0.0.1
+            s.connect(edge.clients(), 5000);
+            s.setSoTimeout(15_000);
+            s.getOutputStream().write("GET /whoami HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.1\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(readToEnd(s)).startsWith("HTTP/1.1 200").endsWith("\r\n\r\n127.0.0.2");
+        }
+    }
+
+    @Test
+    void hostileXForwardedForFromTheTrustedPeerIsReadOnlyWhereTheProxyWrote() throws Exception {
+        String manyClientEntries = "198.51.100.1, ".repeat(1000) + "203.0.113.7"; // 14 KB: the proxy appended the last one
+        assertThat(readToEnd(fx.send(edge, whoami("X-Forwarded-For: " + manyClientEntries)))).endsWith("\r\n\r\n203.0.113.7");
+        assertThat(readToEnd(fx.send(edge, whoami("X-Forwarded-For: <script>, \"1.2.3.4\", 203.0.113.7")))).endsWith("\r\n\r\n203.0.113.7");
+        assertThat(readToEnd(fx.send(edge, whoami("X-Forwarded-For: garbage")))).as("no address where the walk needs one: the peer")
+                .endsWith("\r\n\r\n127.0.0.1");
+        assertThat(readToEnd(fx.send(edge, whoami("X-Forwarded-For: " + "10.0.0.1,".repeat(10_000) + "203.0.113.7"))))
+                .as("10,000 entries pass the 16 KiB header limit").startsWith("HTTP/1.1 400");
+    }
+
+    private static String whoami(String header) {
+        return "GET /whoami HTTP/1.1\r\nHost: x\r\n" + header + "\r\nConnection: close\r\n\r\n";
     }
 
     // --- helpers

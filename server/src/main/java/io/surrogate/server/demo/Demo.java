@@ -7,6 +7,10 @@ import io.surrogate.engine.token.TinkKeys;
 import io.surrogate.server.EdgeServer;
 import io.surrogate.server.ServerConfig;
 import io.surrogate.server.origin.SampleOrigin;
+import io.surrogate.server.tls.CertifiedKey;
+import io.surrogate.server.tls.PemPair;
+import io.surrogate.server.tls.SelfSigned;
+import io.surrogate.server.tls.TlsSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -36,9 +41,11 @@ public final class Demo implements AutoCloseable {
     private final SampleOrigin origin;
     private final EdgeServer edge;
     private final DemoSite site;
+    private final String fingerprint;
 
-    private Demo(Path work, SampleOrigin origin, EdgeServer edge, DemoSite site) {
+    private Demo(Path work, SampleOrigin origin, EdgeServer edge, DemoSite site, String fingerprint) {
         this.site = site;
+        this.fingerprint = fingerprint;
         this.work = work;
         this.origin = origin;
         this.edge = edge;
@@ -49,6 +56,14 @@ public final class Demo implements AutoCloseable {
      * sent every {@code period}.
      */
     public static Demo start(int port, Duration period) throws IOException, EdgeServer.StartException {
+        return start(port, 0, period);
+    }
+
+    /**
+     * As {@link #start(int, Duration)}, with the page also over HTTPS on {@code tlsPort} (0: any
+     * free port), with a throwaway certificate for localhost and 127.0.0.1 made now.
+     */
+    public static Demo start(int port, int tlsPort, Duration period) throws IOException, EdgeServer.StartException {
         Path work = Files.createTempDirectory("surrogate-demo-");
         SampleOrigin origin = null;
         try {
@@ -70,11 +85,16 @@ public final class Demo implements AutoCloseable {
             ServerConfig config = new ServerConfig(new InetSocketAddress("127.0.0.1", port), loopback.originListen(), loopback.origin(),
                     loopback.rules(), keys, "demo-edge", Optional.empty(), loopback.maxBody(), loopback.maxEventSize(),
                     loopback.maxQueuedBytes(), loopback.signatureWindow(), loopback.replayCapacity(), false, 0, Optional.of(site));
+            // tls: issue 10 — a throwaway certificate, in the temporary directory deleted on close
+            Path tls = Files.createDirectory(work.resolve("tls"));
+            CertifiedKey certificate = SelfSigned.localhost(Instant.now(), Duration.ofDays(7));
+            PemPair pair = SelfSigned.write(certificate, tls.resolve("demo.crt"), tls.resolve("demo.key"));
+            config = config.withTls(TlsSettings.NONE.withClientAlsoOverTls(pair, new InetSocketAddress("127.0.0.1", tlsPort)));
             EdgeServer edge = EdgeServer.start(config);
             InetSocketAddress originSide = edge.originAddress();
             origin.setEdge(URI.create("http://" + originSide.getHostString() + ":" + originSide.getPort()));
             origin.startMailTimer(period);
-            return new Demo(work, origin, edge, site);
+            return new Demo(work, origin, edge, site, certificate.fingerprint());
         } catch (IOException | EdgeServer.StartException | RuntimeException e) {
             if (origin != null) {
                 origin.close();
@@ -94,6 +114,17 @@ public final class Demo implements AutoCloseable {
     public URI page() {
         InetSocketAddress a = edge.clientAddress();
         return URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/");
+    }
+
+    /** The page over HTTPS (HTTP/2 by ALPN), with the demo's self-signed certificate. */
+    public URI securePage() {
+        InetSocketAddress a = edge.clientTlsAddress().orElseThrow();
+        return URI.create("https://" + a.getHostString() + ":" + a.getPort() + "/");
+    }
+
+    /** The SHA-256 fingerprint of the demo's certificate, to compare with what a browser shows. */
+    public String fingerprint() {
+        return fingerprint;
     }
 
     public EdgeServer edge() {

@@ -24,6 +24,8 @@ final class EdgeRequests {
                 headers.addFromWire(name, v);
             }
         }
+        // the client: the socket's peer, or whom a trusted proxy named (ClientAddress set it before the guard ran);
+        // port 0 when the proxy named none. The rules' client.ip, client-port and the PORT nonce read these.
         InetSocketAddress source = exchange.getSourceAddress();
         return new EdgeRequest(exchange.getRequestMethod().toString(), uri, exchange.getQueryString(),
                 EdgeRequest.hostWithoutPort(exchange.getRequestHeaders().getFirst(Headers.HOST)), headers.build(), body,
