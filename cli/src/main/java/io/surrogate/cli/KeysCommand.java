@@ -86,7 +86,7 @@ final class KeysCommand implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", description = "The key's name, as rules write it in <key>.")
         String name;
 
-        @Option(names = "--type", paramLabel = "TYPE", defaultValue = "token", description = "token (AES-256-GCM) or hmac (HMAC-SHA256) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--type", paramLabel = "TYPE", defaultValue = "token", description = "token (AES-256-GCM), hmac (HMAC-SHA256) or jwt (an HS256 secret variable:jwt verifies tokens with) (default: ${DEFAULT-VALUE}).")
         String type;
 
         @Option(names = "--force", description = "Replace an existing key (held subscriptions minted with it become invalid).")
@@ -96,7 +96,7 @@ final class KeysCommand implements Callable<Integer> {
         public Integer call() throws IOException, GeneralSecurityException {
             Optional<KeyPurpose> purpose = KeyPurpose.byLabel(type);
             if (purpose.isEmpty()) {
-                err().println("error: --type must be 'token' or 'hmac', not '" + type + "'");
+                err().println("error: --type must be 'token', 'hmac' or 'jwt', not '" + type + "'");
                 return SurrogateCommand.EXIT_USAGE;
             }
             if (!validName(name)) {
@@ -168,11 +168,11 @@ final class KeysCommand implements Callable<Integer> {
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = {"Print an hmac key's primary secret, base64, for the origin's configuration.",
+            description = {"Print an hmac key's primary secret, base64, for the origin's configuration (a jwt key's: for the token issuer).",
                     "This prints secret material: send it to the origin over a secure channel, never to a log."},
             footer = {"", "Example:", "  surrogate keys export origin --keys keys > origin-secret.b64"})
     static final class Export extends KeyringOption implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME", description = "An hmac key.")
+        @Parameters(paramLabel = "NAME", description = "An hmac or jwt key.")
         String name;
 
         @Override
@@ -183,6 +183,10 @@ final class KeysCommand implements Callable<Integer> {
             Optional<NamedKey> key = existing(name);
             if (key.isEmpty()) {
                 return SurrogateCommand.EXIT_ERRORS;
+            }
+            if (key.get().purpose() == KeyPurpose.JWT) {
+                out().println(Base64.getEncoder().encodeToString(TinkKeys.jwtSecret(key.get())));
+                return 0;
             }
             if (key.get().purpose() != KeyPurpose.HMAC) {
                 err().println("error: '" + name + "' is a token key; only edges read tokens, so it is never exported");

@@ -5,6 +5,8 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
+import com.google.crypto.tink.jwt.JwtHmacKey;
+import com.google.crypto.tink.jwt.JwtMacConfig;
 import com.google.crypto.tink.mac.HmacKey;
 import com.google.crypto.tink.mac.MacConfig;
 import java.security.GeneralSecurityException;
@@ -22,6 +24,7 @@ public final class TinkKeys {
                 if (!registered) {
                     AeadConfig.register();
                     MacConfig.register();
+                    JwtMacConfig.register();
                     registered = true;
                 }
             }
@@ -59,5 +62,13 @@ public final class TinkKeys {
         }
         HmacKey hmac = (HmacKey) key.handle().getPrimary().getKey();
         return hmac.getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
+    }
+
+    /** The HS256 secret of a jwt key's primary, for the token issuer ({@code keys export}). */
+    public static byte[] jwtSecret(NamedKey key) {
+        if (key.purpose() != KeyPurpose.JWT) {
+            throw new IllegalArgumentException(key + " is not a jwt key");
+        }
+        return ((JwtHmacKey) key.handle().getPrimary().getKey()).getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
     }
 }
