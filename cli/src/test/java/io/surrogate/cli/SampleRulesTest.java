@@ -103,7 +103,7 @@ class SampleRulesTest {
     }
 
     @Test
-    void theSamplesSayNoToWhatTheyRefuse() {
+    void theSamplesSayNoToWhatTheyRefuse() throws java.io.IOException {
         // quotes: not a symbol, not a GET
         assertThat(Cli.run("dry-run", "--rules", Cli.SAMPLES.resolve("quotes"), "GET", "http://quotes.example.com/quotes/BSC.x")
                 .expectCode(0).out()).containsPattern("(?m)^decision   respond 404 ");
