@@ -236,6 +236,22 @@ class JwtRuleTest {
         assertRefused(bearer(hs384), "alg 'HS384' is not allowed (allowed: HS256 ES256 RS256 EdDSA)");
     }
 
+    @Test
+    void anyFlippedCharacterFails() throws Exception {
+        String token = sign(JWSAlgorithm.EdDSA, "ed-1", new Ed25519Signer(ed), claims().build());
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        for (int i = 0; i < token.length(); i++) {
+            int v = alphabet.indexOf(token.charAt(i));
+            if (v < 0) {
+                continue; // a '.'
+            }
+            // the top bit of a base64url digit is always data, never padding
+            String flipped = token.substring(0, i) + alphabet.charAt(v ^ 32) + token.substring(i + 1);
+            Evaluation e = rules.evaluate(request("Bearer " + flipped), TestRules.ENV);
+            assertThat(e.decision().outcome()).as("flipped at %d", i).isInstanceOf(Decision.Respond.class);
+        }
+    }
+
     // ---- time ---------------------------------------------------------------------------
 
     @Test
