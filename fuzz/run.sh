@@ -15,7 +15,7 @@
 # Logs: target/fuzz/<Target>.log. Exit status: 0 when no target had a finding.
 set -euo pipefail
 
-ALL=(RuleCompilerFuzzTest RawHttpRequestFuzzTest RequestExtractorsFuzzTest OriginSignatureFuzzTest TokenDecodeFuzzTest)
+ALL=(RuleCompilerFuzzTest RawHttpRequestFuzzTest RequestExtractorsFuzzTest OriginSignatureFuzzTest TokenDecodeFuzzTest JwtFuzzTest)
 seconds=60
 runs=-1
 timeout=10

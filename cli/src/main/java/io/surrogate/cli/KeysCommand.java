@@ -128,7 +128,7 @@ final class KeysCommand implements Callable<Integer> {
         @Parameters(paramLabel = "NAME", description = "The key's name, as rules write it in <key>.")
         String name;
 
-        @Option(names = "--type", paramLabel = "TYPE", defaultValue = "token", description = "token (AES-256-GCM) or hmac (HMAC-SHA256) (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--type", paramLabel = "TYPE", defaultValue = "token", description = "token (AES-256-GCM), hmac (HMAC-SHA256) or jwt (an HS256 secret variable:jwt verifies tokens with) (default: ${DEFAULT-VALUE}).")
         String type;
 
         @Option(names = "--force", description = "Replace an existing key (held subscriptions minted with it become invalid).")
@@ -138,7 +138,7 @@ final class KeysCommand implements Callable<Integer> {
         public Integer call() throws IOException, GeneralSecurityException {
             Optional<KeyPurpose> purpose = KeyPurpose.byLabel(type);
             if (purpose.isEmpty()) {
-                err().println("error: --type must be 'token' or 'hmac', not '" + type + "'");
+                err().println("error: --type must be 'token', 'hmac' or 'jwt', not '" + type + "'");
                 return SurrogateCommand.EXIT_USAGE;
             }
             if (!validName(name)) {
@@ -264,11 +264,12 @@ final class KeysCommand implements Callable<Integer> {
     }
 
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = {"Print an hmac key's secret, base64, for the origin's configuration: the primary's, or the key id --id names.",
+            description = {"Print an hmac key's secret, base64, for the origin's configuration (a jwt key's: for the token issuer): "
+                    + "the primary's, or the key id --id names.",
                     "This prints secret material: send it to the origin over a secure channel, never to a log."},
             footer = {"", "Example:", "  surrogate keys export origin --keys keys > origin-secret.b64"})
     static final class Export extends KeyringOption implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME", description = "An hmac key.")
+        @Parameters(paramLabel = "NAME", description = "An hmac or jwt key.")
         String name;
 
         @Option(names = "--id", paramLabel = "ID", description = "The key id to export (default: the primary), as 'keys list' prints it.")
@@ -283,17 +284,19 @@ final class KeysCommand implements Callable<Integer> {
             if (key.isEmpty()) {
                 return SurrogateCommand.EXIT_ERRORS;
             }
-            if (key.get().purpose() != KeyPurpose.HMAC) {
+            boolean jwt = key.get().purpose() == KeyPurpose.JWT;
+            if (!jwt && key.get().purpose() != KeyPurpose.HMAC) {
                 err().println("error: '" + name + "' is a token key; only edges read tokens, so it is never exported");
                 return SurrogateCommand.EXIT_ERRORS;
             }
             if (id == null) {
-                out().println(Base64.getEncoder().encodeToString(TinkKeys.hmacSecret(key.get())));
+                out().println(Base64.getEncoder().encodeToString(jwt ? TinkKeys.jwtSecret(key.get()) : TinkKeys.hmacSecret(key.get())));
                 return 0;
             }
             int keyId = keyId(id);
             try {
-                out().println(Base64.getEncoder().encodeToString(TinkKeys.hmacSecret(key.get(), keyId)));
+                out().println(Base64.getEncoder().encodeToString(
+                        jwt ? TinkKeys.jwtSecret(key.get(), keyId) : TinkKeys.hmacSecret(key.get(), keyId)));
             } catch (IllegalArgumentException e) {
                 err().println("error: " + name + " has no key id " + id + "; 'surrogate keys list --keys " + keys + "' shows them");
                 return SurrogateCommand.EXIT_ERRORS;

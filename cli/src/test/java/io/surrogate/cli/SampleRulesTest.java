@@ -103,19 +103,28 @@ class SampleRulesTest {
     }
 
     @Test
-    void theSamplesSayNoToWhatTheyRefuse() {
+    void theSamplesSayNoToWhatTheyRefuse() throws java.io.IOException {
         // quotes: not a symbol, not a GET
         assertThat(Cli.run("dry-run", "--rules", Cli.SAMPLES.resolve("quotes"), "GET", "http://quotes.example.com/quotes/BSC.x")
                 .expectCode(0).out()).containsPattern("(?m)^decision   respond 404 ");
         assertThat(Cli.run("dry-run", "--rules", Cli.SAMPLES.resolve("quotes"), "POST", "http://quotes.example.com/quotes/BSC")
                 .expectCode(0).out()).containsPattern("(?m)^decision   respond 405 ");
-        // presence: no user; an app's header user overrides the cookie
+        // presence: no user; an app's verified token subject overrides the cookie; an app without a token, or a forged one, gets 401
         assertThat(Cli.run("dry-run", "--rules", Cli.SAMPLES.resolve("presence"), "GET", "http://push.social.example.com/presence/friends")
                 .expectCode(0).out()).containsPattern("(?m)^decision   respond 401 ");
+        String bearer = Files.readAllLines(Cli.SAMPLES.resolve("presence").resolve("app-subscribe.http")).stream()
+                .filter(l -> l.startsWith("Authorization: ")).findFirst().orElseThrow();
         JsonObject app = Cli.run("dry-run", "--json", "--rules", Cli.SAMPLES.resolve("presence"), "GET",
                 "http://push.social.example.com/presence/friends", "--cookie", "user=alice", "-H", "X-Api-Client: ios",
-                "-H", "X-Api-User: bob").expectCode(0).json();
+                "-H", bearer).expectCode(0).json();
         assertThat(app.getAsJsonObject("decision").get("eventId").getAsString()).isEqualTo("friends-of-bob");
+        assertThat(Cli.run("dry-run", "--rules", Cli.SAMPLES.resolve("presence"), "GET", "http://push.social.example.com/presence/friends",
+                "--cookie", "user=alice", "-H", "X-Api-Client: ios", "-H", "X-Api-User: bob")
+                .expectCode(0).out()).containsPattern("(?m)^decision   respond 401 ").contains("no token in header 'Authorization'");
+        String forged = bearer.substring(0, bearer.length() - 4) + (bearer.endsWith("AAAA") ? "BBBB" : "AAAA");
+        assertThat(Cli.run("dry-run", "--rules", Cli.SAMPLES.resolve("presence"), "GET", "http://push.social.example.com/presence/friends",
+                "-H", "X-Api-Client: ios", "-H", forged)
+                .expectCode(0).out()).containsPattern("(?m)^decision   respond 401 ").contains("bad signature (EdDSA, tried 1 key)");
         // printing: outside the registered networks, unknown printer, old firmware; the query names the printer
         Path printing = Cli.SAMPLES.resolve("printing");
         Path request = printing.resolve("next-job.http");

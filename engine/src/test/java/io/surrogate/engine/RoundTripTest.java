@@ -23,10 +23,11 @@ class RoundTripTest {
     @MethodSource("ruleFiles")
     void printingAndRecompilingKeepsTheFingerprint(Path file) throws IOException {
         RuleSet first = TestRules.ruleSet(file.toString(), Files.readAllBytes(file));
-        RuleSet second = TestRules.ruleSet("printed.xml", first.canonicalXml().getBytes(StandardCharsets.UTF_8));
+        // printed beside the original: a jwks path is relative to the rule file
+        RuleSet second = TestRules.ruleSet(file.resolveSibling("printed.xml").toString(), first.canonicalXml().getBytes(StandardCharsets.UTF_8));
         assertThat(second.canonicalXml()).isEqualTo(first.canonicalXml());
         assertThat(second.fingerprint()).isEqualTo(first.fingerprint());
-        RuleSet third = TestRules.ruleSet("printed-again.xml", second.canonicalXml().getBytes(StandardCharsets.UTF_8));
+        RuleSet third = TestRules.ruleSet(file.resolveSibling("printed-again.xml").toString(), second.canonicalXml().getBytes(StandardCharsets.UTF_8));
         assertThat(third.canonicalXml()).isEqualTo(second.canonicalXml());
     }
 }

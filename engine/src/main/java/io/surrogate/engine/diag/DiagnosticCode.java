@@ -42,6 +42,8 @@ public enum DiagnosticCode {
     E302("key of the wrong type"),
     E303("keyring unreadable"),
     E304("token lifetime out of range"),
+    E305("JWKS file unusable"),
+    E306("no key for a JWT algorithm"),
 
     W001("key name looks like a secret"),
     W002("keys not checked"),

@@ -4,6 +4,8 @@ import com.google.crypto.tink.Key;
 import com.google.crypto.tink.Parameters;
 import com.google.crypto.tink.aead.AesGcmKey;
 import com.google.crypto.tink.aead.AesGcmParameters;
+import com.google.crypto.tink.jwt.JwtHmacKey;
+import com.google.crypto.tink.jwt.JwtHmacParameters;
 import com.google.crypto.tink.mac.HmacKey;
 import com.google.crypto.tink.mac.HmacParameters;
 import java.security.GeneralSecurityException;
@@ -13,11 +15,14 @@ import java.util.Optional;
  * What a keyset in the keyring is for. A token key encrypts and authenticates the edge's
  * tokens (AES-256-GCM, Tink prefix: the key id travels in each token, so keys rotate without
  * dropping held subscriptions). An hmac key signs and checks origin requests with plain
- * HMAC-SHA256, no prefix, so an origin checks it with its standard library.
+ * HMAC-SHA256, no prefix, so an origin checks it with its standard library. A jwt key is a
+ * shared HS256 secret that {@code variable:jwt} verifies tokens with (Tink's JWT HMAC key, kid
+ * ignored); public keys for the other algorithms come from a JWKS file, not the keyring.
  */
 public enum KeyPurpose {
     TOKEN("token", "AES-256-GCM"),
-    HMAC("hmac", "HMAC-SHA256");
+    HMAC("hmac", "HMAC-SHA256"),
+    JWT("jwt", "JWT HS256");
 
     private final String label;
     private final String algorithm;
@@ -44,6 +49,9 @@ public enum KeyPurpose {
                     .setKeySizeBytes(32).setTagSizeBytes(32)
                     .setHashType(HmacParameters.HashType.SHA256)
                     .setVariant(HmacParameters.Variant.NO_PREFIX).build();
+            case JWT -> JwtHmacParameters.builder()
+                    .setKeySizeBytes(32).setAlgorithm(JwtHmacParameters.Algorithm.HS256)
+                    .setKidStrategy(JwtHmacParameters.KidStrategy.IGNORED).build();
         };
     }
 
@@ -54,6 +62,9 @@ public enum KeyPurpose {
         if (key instanceof HmacKey h && h.getParameters().getVariant() == HmacParameters.Variant.NO_PREFIX
                 && h.getParameters().getHashType() == HmacParameters.HashType.SHA256) {
             return Optional.of(HMAC);
+        }
+        if (key instanceof JwtHmacKey j && j.getParameters().getAlgorithm() == JwtHmacParameters.Algorithm.HS256) {
+            return Optional.of(JWT);
         }
         return Optional.empty();
     }

@@ -52,7 +52,7 @@ public final class Keyring implements KeySource {
                     KeysetHandle handle = TinkKeys.fromJson(Files.readString(file, StandardCharsets.UTF_8));
                     Optional<KeyPurpose> purpose = KeyPurpose.of(handle.getPrimary().getKey());
                     if (purpose.isEmpty()) {
-                        problems.add(file + ": not a Surrogate key (expected AES-256-GCM or HMAC-SHA256 without prefix)");
+                        problems.add(file + ": not a Surrogate key (expected AES-256-GCM, HMAC-SHA256 without prefix or JWT HS256)");
                         continue;
                     }
                     keys.put(name, new NamedKey(name, purpose.get(), handle, false));

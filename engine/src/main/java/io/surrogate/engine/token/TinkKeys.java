@@ -6,6 +6,8 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.aead.AeadConfig;
+import com.google.crypto.tink.jwt.JwtHmacKey;
+import com.google.crypto.tink.jwt.JwtMacConfig;
 import com.google.crypto.tink.mac.HmacKey;
 import com.google.crypto.tink.mac.MacConfig;
 import java.security.GeneralSecurityException;
@@ -23,6 +25,7 @@ public final class TinkKeys {
                 if (!registered) {
                     AeadConfig.register();
                     MacConfig.register();
+                    JwtMacConfig.register();
                     registered = true;
                 }
             }
@@ -123,5 +126,24 @@ public final class TinkKeys {
         } catch (NumberFormatException e) {
             return java.util.OptionalInt.empty();
         }
+    }
+
+    /** The HS256 secret of a jwt key's primary, for the token issuer ({@code keys export}). */
+    public static byte[] jwtSecret(NamedKey key) {
+        return jwtSecret(key, key.handle().getPrimary().getId());
+    }
+
+    /** The HS256 secret of one key id of a jwt keyset (staged rotation: the issuer learns it before it is primary). */
+    public static byte[] jwtSecret(NamedKey key, int id) {
+        if (key.purpose() != KeyPurpose.JWT) {
+            throw new IllegalArgumentException(key + " is not a jwt key");
+        }
+        KeysetHandle h = key.handle();
+        for (int i = 0; i < h.size(); i++) {
+            if (h.getAt(i).getId() == id) {
+                return ((JwtHmacKey) h.getAt(i).getKey()).getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
+            }
+        }
+        throw new IllegalArgumentException(key + " has no key id " + Integer.toUnsignedString(id));
     }
 }

@@ -8,6 +8,7 @@ import io.surrogate.rules.model.CorsElement;
 import io.surrogate.rules.model.DenyElement;
 import io.surrogate.rules.model.ExpressionMatchElement;
 import io.surrogate.rules.model.ExtractElement;
+import io.surrogate.rules.model.JwtElement;
 import io.surrogate.rules.model.HandleSubscriptionElement;
 import io.surrogate.rules.model.HostMatchElement;
 import io.surrogate.rules.model.Namespaces;
@@ -54,7 +55,7 @@ public final class RulesSchema {
             QueryMatchElement.class, PostMatchElement.class, VariableMatchElement.class,
             ClientIpMatchElement.class, ExpressionMatchElement.class,
             AnyMatchElement.class, AllMatchElement.class, NotMatchElement.class,
-            ExtractElement.class,
+            ExtractElement.class, JwtElement.class,
             HandleSubscriptionElement.class, RespondElement.class, DenyElement.class,
             ResponseHeaderElement.class, CorsElement.class, RateLimitElement.class);
 
