@@ -29,7 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.xnio.IoUtils;
+import io.surrogate.server.transport.ConnectionState;
 
 import static io.surrogate.server.transport.Responses.headers;
 import static io.surrogate.server.transport.Responses.text;
@@ -140,7 +140,7 @@ public final class SubscribeFlow {
             if (place instanceof SubscriptionRegistry.Seat seat) {
                 if (seat.waiting()) {
                     // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
-                    CloseWatcher.watch(exchange, () -> false, reason -> IoUtils.safeClose(exchange.getConnection()));
+                    CloseWatcher.watch(exchange, () -> false, reason -> ConnectionState.abort(exchange));
                 } else {
                     onAnswer(exchange, seat.client(), ACCEPTED, null, responseHeaders, multiplexOnto);
                 }
@@ -178,7 +178,7 @@ public final class SubscribeFlow {
         }
         Subscription sub = first.subscription();
         // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
-        CloseWatcher.watch(exchange, () -> false, reason -> IoUtils.safeClose(exchange.getConnection()));
+        CloseWatcher.watch(exchange, () -> false, reason -> ConnectionState.abort(exchange));
         long started = scheduler.nanoTime();
         try {
             origin.send(target.get(), call, () -> Subscriptions.subscribe(plan, request, minted.token(), environment),
@@ -254,7 +254,7 @@ public final class SubscribeFlow {
             FailureAnswer.send(exchange, FailureAnswer.Failure.of(StatusCodes.INTERNAL_SERVER_ERROR, "edge-error",
                     "the edge failed on this request"), settings.transport(), settings.transientFailure(), List.of());
         } else {
-            IoUtils.safeClose(exchange.getConnection());
+            ConnectionState.abort(exchange);
         }
     }
 
