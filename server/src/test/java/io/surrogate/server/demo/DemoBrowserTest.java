@@ -28,7 +28,8 @@ class DemoBrowserTest {
             page.get(demo.page().toString());
             assertThat(page.getTitle()).containsIgnoringCase("surrogate");
             browser.until("the page's EventSource is open", d -> "open".equals(state(d)));
-            assertThat(status(page)).isEqualTo("open: the edge holds this connection until mail arrives");
+            // the timer's mail may already be there: the history keeps the moment it opened
+            assertThat(history(page)).contains("open");
             assertThat(demo.origin().subscribes()).as("the origin saw the subscription").hasSize(1);
             assertThat(demo.origin().subscribes().get(0).headers().get("X-Event-User")).containsExactly("B");
 
@@ -56,10 +57,6 @@ class DemoBrowserTest {
 
     private static String state(WebDriver d) {
         return d.findElement(By.id("status")).getAttribute("data-state");
-    }
-
-    private static String status(WebDriver d) {
-        return d.findElement(By.id("status")).getText();
     }
 
     private static List<String> mail(WebDriver d) {
