@@ -1,6 +1,7 @@
 package io.surrogate.server.browser;
 
 import io.undertow.Undertow;
+import io.undertow.server.HttpHandler;
 import io.undertow.util.Headers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,14 +18,25 @@ import java.nio.ByteBuffer;
  */
 final class PageSite implements AutoCloseable {
     private final Undertow server;
+    private final String scheme;
     private final int port;
 
-    private PageSite(Undertow server, int port) {
+    private PageSite(Undertow server, String scheme, int port) {
         this.server = server;
+        this.scheme = scheme;
         this.port = port;
     }
 
     static PageSite start() {
+        Undertow server = Undertow.builder().setIoThreads(1).setWorkerThreads(1).addHttpListener(0, "127.0.0.1")
+                .setHandler(harness()).build();
+        server.start();
+        int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+        return new PageSite(server, "http", port);
+    }
+
+    /** Serves harness.html at {@code /}, 404 elsewhere: for this site, or as an edge's fallback (the page on the edge's own origin). */
+    static HttpHandler harness() {
         byte[] page;
         try (InputStream in = PageSite.class.getResourceAsStream("harness.html")) {
             if (in == null) {
@@ -34,25 +46,21 @@ final class PageSite implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Undertow server = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1).setWorkerThreads(1)
-                .setHandler(exchange -> {
-                    if (!exchange.getRequestPath().equals("/")) {
-                        exchange.setStatusCode(404);
-                        exchange.endExchange();
-                        return;
-                    }
-                    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
-                    exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-                    exchange.getResponseSender().send(ByteBuffer.wrap(page));
-                }).build();
-        server.start();
-        int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
-        return new PageSite(server, port);
+        return exchange -> {
+            if (!exchange.getRequestPath().equals("/")) {
+                exchange.setStatusCode(404);
+                exchange.endExchange();
+                return;
+            }
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
+            exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+            exchange.getResponseSender().send(ByteBuffer.wrap(page));
+        };
     }
 
     /** The page's origin, as its EventSources send it. */
     String origin() {
-        return "http://127.0.0.1:" + port;
+        return scheme + "://127.0.0.1:" + port;
     }
 
     URI page() {
