@@ -200,6 +200,34 @@ class EventSourceBrowserTest {
         }
     }
 
+    @Test
+    void aDroppedConnectionResumesWithLastEventIdWithoutTheOriginAndGetsWhatItMissed() throws Exception {
+        try (PageSite page = PageSite.start(); BrowserEdge edge = BrowserEdge.start(page.origin());
+                RecordingProxy proxy = new RecordingProxy(edge.edge().clientAddress().getPort())) {
+            open(page, "B", "inbox", "http://127.0.0.1:" + proxy.port() + "/mail/events?event=drop");
+            browser.until("the EventSource is open", d -> seen("inbox").opens() == 1);
+            deliver(edge.origin(), "drop", "B", "before the drop");
+            browser.until("the first message arrived", d -> seen("inbox").messages().size() == 1);
+            String lastId = seen("inbox").messages().get(0).id();
+
+            proxy.dropAll();
+            browser.until("the page saw the connection drop", d -> seen("inbox").states().contains("reconnecting"));
+            // while the browser waits its retry: the edge keeps the event for the subscription
+            List<Delivery> meanwhile = edge.origin().deliverTo("drop", "B", "while away".getBytes(StandardCharsets.UTF_8));
+            assertThat(meanwhile).singleElement().satisfies(d -> assertThat(d.status()).as("%s", d).isIn(200, 202));
+            browser.until("the EventSource reopened", d -> seen("inbox").opens() == 2);
+            browser.until("the missed message arrived", d -> seen("inbox").messages().size() == 2);
+            assertThat(seen("inbox").data()).as("what it missed, once").containsExactly("before the drop", "while away");
+            List<String> heads = requestsFor(proxy, "/mail/events?event=drop");
+            assertThat(heads).hasSize(2);
+            assertThat(heads.get(1)).containsPattern("(?im)^Last-Event-ID: " + lastId + "$");
+            assertThat(edge.origin().subscribes()).as("resumed at the edge, without the origin").hasSize(1);
+
+            deliver(edge.origin(), "drop", "B", "after the drop");
+            browser.until("the next message arrived", d -> seen("inbox").messages().size() == 3);
+        }
+    }
+
     /** Needs the recovery-cors branch: a transient subscribe failure answered so that the EventSource retries. */
     @Test
     void anOriginAnswering503ForAWhileIsRetriedUntilItRecovers() throws Exception {

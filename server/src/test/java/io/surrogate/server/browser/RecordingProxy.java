@@ -44,6 +44,16 @@ final class RecordingProxy implements AutoCloseable {
         }
     }
 
+    /** Closes every connection relayed so far, both sides, as a network that drops would. */
+    void dropAll() throws IOException {
+        synchronized (sockets) {
+            for (Socket s : sockets) {
+                s.close();
+            }
+            sockets.clear();
+        }
+    }
+
     private void accept() {
         while (!listener.isClosed()) {
             Socket client;
