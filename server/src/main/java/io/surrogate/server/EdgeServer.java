@@ -19,6 +19,10 @@ import io.surrogate.server.subscribe.ReplayBudget;
 import io.surrogate.server.subscribe.SubscribeFlow;
 import io.surrogate.server.subscribe.SubscriptionRegistry;
 import io.surrogate.server.time.Scheduler;
+import io.surrogate.server.tls.EdgeListeners;
+import io.surrogate.server.tls.PemPair;
+import io.surrogate.server.tls.PemReader;
+import io.surrogate.server.tls.ReloadingKeyManager;
 import io.surrogate.server.time.SystemScheduler;
 import io.surrogate.server.upstream.OriginClient;
 import io.surrogate.server.guard.BodyDeadline;
@@ -105,6 +109,8 @@ public final class EdgeServer implements AutoCloseable {
         metrics.gauge("surrogate.replay.nonces", "Delivery nonces remembered against replays", replays::size);
         metrics.gauge("surrogate.rules.generation", "The generation of the rules in use", () -> rules.current().number());
         int capacity = connections.capacity();
+        Optional<ReloadingKeyManager> clientKeys = keys("client", config.tls().client());
+        Optional<ReloadingKeyManager> originKeys = keys("origin-side", config.tls().originSide());
         this.undertow = Undertow.builder()
                 .setIoThreads(Math.max(2, Runtime.getRuntime().availableProcessors()))
                 .setWorkerThreads(4)
@@ -117,11 +123,14 @@ public final class EdgeServer implements AutoCloseable {
                 // backstop under the 503 path: past this, XNIO stops accepting instead of failing on EMFILE
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, capacity + 20)
                 .setSocketOption(Options.CONNECTION_LOW_WATER, capacity + 10)
+                // tls: issue 10 — HTTP/2 by ALPN on a TLS listener; on a plain one h2c (prior knowledge,
+                // Upgrade) when on; an h2 connection idles out (NO_REQUEST_TIMEOUT) only with no stream open
+                .setServerOption(UndertowOptions.ENABLE_HTTP2, config.tls().h2c())
+                .setServerOption(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, EdgeListeners.MAX_STREAMS_PER_CONNECTION)
                 // guard: issue 12 — RFC 9112 framing and the body deadline in front of both listeners
-                .addHttpListener(config.clientListen().getPort(), config.clientListen().getHostString(),
-                        new FramingGuard("client", bodyDeadline, clients))
-                .addHttpListener(config.originListen().getPort(), config.originListen().getHostString(),
-                        new FramingGuard("origin-side", bodyDeadline, originSide))
+                .addListener(EdgeListeners.listener(config.clientListen(), clientKeys, new FramingGuard("client", bodyDeadline, clients)))
+                .addListener(EdgeListeners.listener(config.originListen(), originKeys,
+                        new FramingGuard("origin-side", bodyDeadline, originSide)))
                 .build();
         try {
             undertow.start();
@@ -145,11 +154,29 @@ public final class EdgeServer implements AutoCloseable {
                         .with("help", "reload with POST /admin/reload").toString());
             }
         }
-        LOG.info(() -> LogLine.of("listening").with("clients", clientAddress).with("origin-side", originAddress)
+        LOG.info(() -> LogLine.of("listening").with("clients", url(clientKeys, clientAddress))
+                .with("origin-side", url(originKeys, originAddress)).with("h2c", config.tls().h2c())
                 .with("edge", config.edgeId()).with("origin", config.origin().map(Object::toString).orElse("(per rule)"))
                 .with("rules-generation", 1).toString());
         LOG.info(() -> LogLine.of("capacity").with("open-file-limit", ClientConnections.maxOpenFiles()).with("clients", capacity)
                 .with("help", "at the limit new connections get 503").toString());
+    }
+
+    private static String url(Optional<ReloadingKeyManager> keys, InetSocketAddress a) {
+        return (keys.isPresent() ? "https://" : "http://") + a.getHostString() + ":" + a.getPort();
+    }
+
+    /** A listener's certificate and key, read now; unreadable or mismatched files stop the start. */
+    private Optional<ReloadingKeyManager> keys(String listener, Optional<PemPair> pair) throws StartException {
+        if (pair.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ReloadingKeyManager.open(listener, pair.get()));
+        } catch (PemReader.Unreadable e) {
+            close();
+            throw new StartException("the " + listener + " listener's TLS " + e.getMessage(), null);
+        }
     }
 
     /** The origin client as the registry and the subscribe flow see it; counts the calls out. */

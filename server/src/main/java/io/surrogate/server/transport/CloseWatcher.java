@@ -22,7 +22,10 @@ public final class CloseWatcher {
     /** Watches on the exchange's IO thread until {@code done}; {@code close} gets the reason. */
     public static void watch(HttpServerExchange exchange, BooleanSupplier done, Consumer<String> close) {
         if (!(exchange.getConnection() instanceof HttpServerConnection http)) {
-            return; // HTTP/2 or another protocol: the heartbeat's write notices the drop
+            // HTTP/2: the connection's close reaches every stream's response (ConnectionState); a
+            // stream's RST_STREAM wakes its response's writer (StreamedResponse), and a parked
+            // long-poll hears of it at the end of its wait
+            return;
         }
         ConduitStreamSourceChannel source = http.getChannel().getSourceChannel();
         source.getReadSetter().set((ChannelListener<ConduitStreamSourceChannel>) ch -> {

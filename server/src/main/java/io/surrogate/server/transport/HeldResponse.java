@@ -8,7 +8,6 @@ import io.undertow.util.HttpString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
-import org.xnio.IoUtils;
 import org.xnio.XnioIoThread;
 
 /**
@@ -167,12 +166,15 @@ public abstract class HeldResponse<F extends HeldResponse.Feed> implements Runna
         }
     }
 
-    /** Closes the client connection (write failure, slow client, replaced, server stop, token expired). */
+    /**
+     * Closes the client's response (write failure, slow client, replaced, server stop, token
+     * expired): its connection under HTTP/1.1, its stream alone under HTTP/2.
+     */
     public final void close(String reason) {
         if (!released) {
             release(reason);
         }
-        IoUtils.safeClose(exchange.getConnection());
+        ConnectionState.abort(exchange);
     }
 
     /** The connection went away under us. */

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
-import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 
 /**
@@ -127,6 +126,14 @@ abstract class StreamedResponse<F extends HeldResponse.Feed> extends HeldRespons
 
     /** The socket can take more: write what waits, then flush. */
     private void drain() {
+        if (!sink.isOpen()) {
+            // HTTP/2: the client reset the stream (RST_STREAM); Undertow closes the stream's channel
+            // and wakes its writer, which is the only sign of it. The connection and its other streams stay.
+            if (!released()) {
+                release("client-reset");
+            }
+            return;
+        }
         try {
             while (queue != null && !queue.isEmpty()) {
                 ByteBuffer b = queue.peekFirst();
@@ -155,13 +162,13 @@ abstract class StreamedResponse<F extends HeldResponse.Feed> extends HeldRespons
             sink.shutdownWrites();
             if (!sink.flush()) {
                 sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(
-                        ch -> exchange().endExchange(), (ch, e) -> IoUtils.safeClose(exchange().getConnection())));
+                        ch -> exchange().endExchange(), (ch, e) -> ConnectionState.abort(exchange())));
                 sink.resumeWrites();
                 return;
             }
             exchange().endExchange();
         } catch (IOException e) {
-            IoUtils.safeClose(exchange().getConnection());
+            ConnectionState.abort(exchange());
         }
     }
 
