@@ -8,6 +8,7 @@ import io.surrogate.server.origin.Delivery;
 import io.surrogate.server.origin.Received;
 import io.surrogate.server.origin.SampleOrigin;
 import io.surrogate.server.ServerConfig;
+import io.surrogate.server.tls.PemPair;
 import io.surrogate.server.tls.TlsSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,8 +109,7 @@ class EventSourceBrowserTest {
     }
 
     private static TlsSettings tlsSettings(TestCertificate certificate) {
-        throw new AssertionError("waits for the tls-h2 branch: TlsSettings cannot name a certificate ("
-                + certificate.certificate() + ") and key yet");
+        return TlsSettings.NONE.withClient(new PemPair(certificate.certificate(), certificate.key()));
     }
 
     @AfterEach
