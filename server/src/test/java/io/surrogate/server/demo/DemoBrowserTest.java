@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.surrogate.server.browser.Chromium;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
@@ -16,14 +19,35 @@ import org.openqa.selenium.WebElement;
  * the sample origin through the edge, on the button and on the origin's timer; then the
  * page's "Restart the edge" closes the connection, the page shows it reconnecting, and the
  * browser comes back by itself with the last mail's id as Last-Event-ID, and mail flows again.
- * Skipped without Debian's chromium and chromium-driver (.ci/run installs them).
+ * And the page's "Open another tab of this user" gives a second tab of user B, and both get
+ * every mail. One browser for the class; skipped without Debian's chromium and
+ * chromium-driver (.ci/run installs them).
  */
 class DemoBrowserTest {
+    private static Chromium browser;
+
+    @BeforeAll
+    static void startBrowser() throws Exception {
+        browser = Chromium.start();
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    @AfterEach
+    void closePages() {
+        if (browser != null) {
+            browser.reset();
+        }
+    }
 
     @Test
     void aVisitorWatchesMailArriveAndTheEdgeRestart() throws Exception {
-        Chromium.assumeInstalled();
-        try (Demo demo = Demo.start(0, Duration.ofSeconds(2)); Chromium browser = Chromium.start()) {
+        try (Demo demo = Demo.start(0, Duration.ofSeconds(2))) {
             WebDriver page = browser.driver();
             page.get(demo.page().toString());
             assertThat(page.getTitle()).containsIgnoringCase("surrogate");
@@ -52,6 +76,37 @@ class DemoBrowserTest {
             int before = mail(page).size();
             page.findElement(By.id("send")).click();
             browser.until("mail arrives after the restart", d -> mail(d).size() > before && "open".equals(state(d)));
+        }
+    }
+
+    /** Needs the many-clients branch: two clients of one user and event are both held. */
+    @Test
+    void twoTabsOfOneUserBothGetEveryMail() throws Exception {
+        try (Demo demo = Demo.start(0, Duration.ofHours(1))) {
+            WebDriver page = browser.driver();
+            page.get(demo.page().toString());
+            String first = page.getWindowHandle();
+            browser.until("the first tab is open", d -> "open".equals(state(d)));
+            page.findElement(By.id("another-tab")).click();
+            browser.until("the second tab exists", d -> d.getWindowHandles().size() == 2);
+            String second = page.getWindowHandles().stream().filter(h -> !h.equals(first)).findFirst().orElseThrow();
+            page.switchTo().window(second);
+            browser.until("the second tab is open", d -> "open".equals(state(d)));
+            assertThat(page.findElement(By.id("user")).getAttribute("value")).isEqualTo("B");
+
+            for (int sent = 1; sent <= 2; sent++) {
+                int count = sent;
+                page.findElement(By.id("send")).click();
+                for (String tab : List.of(first, second)) {
+                    page.switchTo().window(tab);
+                    browser.until("mail " + count + " in tab " + tab, d -> mail(d).stream().filter(t -> t.contains("sent now")).count() == count);
+                }
+            }
+            for (String tab : List.of(first, second)) {
+                page.switchTo().window(tab);
+                assertThat(history(page)).as("tab %s was never dropped to make room for the other", tab).containsExactly(
+                        "new EventSource(\"/mail/events?event=2\", {withCredentials: true}) as user B", "open");
+            }
         }
     }
 
