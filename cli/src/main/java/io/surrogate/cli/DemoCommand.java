@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 /** {@code surrogate demo}: the edge, a sample origin and a page, on loopback. */
 @Command(name = "demo",
         description = {"Run the edge with the design's mail rules, a built-in sample origin and a web page, on loopback.",
-                "Open the printed URL, press Subscribe, and watch \"You've got mail!\" arrive: on a timer, or at once "
-                        + "with 'Send mail now'. Fresh keys are made in a temporary directory and deleted on exit. Ctrl-C stops."},
+                "Open the printed URL and watch \"You've got mail!\" arrive in the page's EventSource: on a timer, or at once "
+                        + "with 'Send mail now'; open more tabs, or restart the edge from the page. Fresh keys are made in a temporary directory and deleted on exit. Ctrl-C stops."},
         mixinStandardHelpOptions = true,
         footer = {"", "Examples:", "  surrogate demo", "  surrogate demo --port 0 --every 5"})
 final class DemoCommand implements Callable<Integer> {
@@ -65,9 +65,9 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  or " + demo.securePage() + " (HTTP/2; a self-signed certificate made now for localhost and");
         out.println("  127.0.0.1, SHA-256 " + demo.fingerprint() + ")");
         out.println();
-        out.println("  The page subscribes to mail event 2 for user B (the design's example). The edge runs");
-        out.println("  sample-rules/mail, asks the sample origin (" + demo.origin().baseUri() + ") to accept the");
-        out.println("  subscription, holds the page's connection over SSE, and forwards \"You've got mail!\"");
+        out.println("  The page's EventSource waits for mail event 2 of user B (the design's example). The edge");
+        out.println("  runs sample-rules/mail and sample-rules/inbox, asks the sample origin (" + demo.origin().baseUri() + ")");
+        out.println("  to accept the subscription, holds the page's connection over SSE, and forwards \"You've got mail!\"");
         out.println("  when the origin delivers it: every " + every + " s, or at once with 'Send mail now'.");
         out.println("  Metrics: http://" + ServeCommand.hostPort(demo.edge().originAddress()) + "/metrics. Ctrl-C stops.");
         out.println();

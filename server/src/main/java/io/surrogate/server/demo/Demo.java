@@ -28,9 +28,11 @@ import java.util.stream.Stream;
 
 /**
  * {@code surrogate demo}: the edge with the mail rules of the design (the talk's own rule
- * file), a sample origin that accepts every subscription and sends "You've got mail!" on a
- * timer and on a button, and the page that subscribes. Keys are generated fresh into a
- * private temporary directory and deleted on close; everything listens on loopback.
+ * file) and the EventSource rule beside them (sample-rules/inbox), a sample origin that
+ * accepts every subscription and sends "You've got mail!" on a timer and on a button, and
+ * the page that opens an EventSource. The page can restart the edge (same ports, same keys)
+ * to show what a browser does then. Keys are generated fresh into a private temporary
+ * directory and deleted on close; everything listens on loopback.
  */
 public final class Demo implements AutoCloseable {
     /** The token key the mail rules name, and the origin key they use by default. */
@@ -39,16 +41,18 @@ public final class Demo implements AutoCloseable {
 
     private final Path work;
     private final SampleOrigin origin;
-    private final EdgeServer edge;
     private final DemoSite site;
     private final String fingerprint;
+    private final ServerConfig config;
+    private EdgeServer edge;
 
-    private Demo(Path work, SampleOrigin origin, EdgeServer edge, DemoSite site, String fingerprint) {
+    private Demo(Path work, SampleOrigin origin, EdgeServer edge, DemoSite site, String fingerprint, ServerConfig config) {
         this.site = site;
         this.fingerprint = fingerprint;
         this.work = work;
         this.origin = origin;
         this.edge = edge;
+        this.config = config;
     }
 
     /**
@@ -69,17 +73,21 @@ public final class Demo implements AutoCloseable {
         try {
             Path keys = Files.createDirectory(work.resolve("keys"));
             Path rules = Files.createDirectory(work.resolve("rules"));
-            try (InputStream in = Demo.class.getResourceAsStream("mail.xml")) {
-                if (in == null) {
-                    throw new IOException("the demo's mail.xml is missing from the jar");
+            for (String file : List.of("mail.xml", "inbox.xml")) {
+                try (InputStream in = Demo.class.getResourceAsStream(file)) {
+                    if (in == null) {
+                        throw new IOException("the demo's " + file + " is missing from the jar");
+                    }
+                    Files.copy(in, rules.resolve(file));
                 }
-                Files.copy(in, rules.resolve("mail.xml"));
             }
             Keyring.write(keys, TOKEN_KEY, TinkKeys.generate(KeyPurpose.TOKEN));
             Keyring.write(keys, ORIGIN_KEY, TinkKeys.generate(KeyPurpose.HMAC));
             NamedKey originKey = Keyring.open(keys).find(ORIGIN_KEY).orElseThrow();
             origin = new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), TinkKeys.hmacSecret(originKey), null).start();
-            origin.setOneShot(true); // mail.xml's subscriptions are one-shot: a delivered token is spent
+            // the page's subscriptions (inbox.xml) are repeatable: the origin keeps a token after a
+            // delivery; a spent one-shot token of mail.xml is forgotten at its next 404 no-subscriber
+            origin.setOneShot(false);
             DemoSite site = new DemoSite(origin);
             ServerConfig loopback = ServerConfig.loopback(List.of(rules), keys, Optional.of(origin.baseUri()));
             ServerConfig config = new ServerConfig(new InetSocketAddress("127.0.0.1", port), loopback.originListen(), loopback.origin(),
@@ -94,7 +102,9 @@ public final class Demo implements AutoCloseable {
             InetSocketAddress originSide = edge.originAddress();
             origin.setEdge(URI.create("http://" + originSide.getHostString() + ":" + originSide.getPort()));
             origin.startMailTimer(period);
-            return new Demo(work, origin, edge, site, certificate.fingerprint());
+            Demo demo = new Demo(work, origin, edge, site, certificate.fingerprint(), config);
+            site.onRestart(demo::restartEdge);
+            return demo;
         } catch (IOException | EdgeServer.StartException | RuntimeException e) {
             if (origin != null) {
                 origin.close();
@@ -112,12 +122,12 @@ public final class Demo implements AutoCloseable {
 
     /** The page to open. */
     public URI page() {
-        InetSocketAddress a = edge.clientAddress();
+        InetSocketAddress a = edge().clientAddress();
         return URI.create("http://" + a.getHostString() + ":" + a.getPort() + "/");
     }
 
     /** The page over HTTPS (HTTP/2 by ALPN), with the demo's self-signed certificate. */
-    public URI securePage() {
+    public synchronized URI securePage() {
         InetSocketAddress a = edge.clientTlsAddress().orElseThrow();
         return URI.create("https://" + a.getHostString() + ":" + a.getPort() + "/");
     }
@@ -127,8 +137,26 @@ public final class Demo implements AutoCloseable {
         return fingerprint;
     }
 
-    public EdgeServer edge() {
+    public synchronized EdgeServer edge() {
         return edge;
+    }
+
+    /**
+     * Stops the edge and starts a new one on the same addresses with the same keys and rules,
+     * as an operator's restart would: every held connection is closed, the subscriptions the
+     * edge held are forgotten (the origin is told), and the browsers reconnect by themselves.
+     */
+    public synchronized void restartEdge() throws EdgeServer.StartException {
+        InetSocketAddress client = edge.clientAddress();
+        InetSocketAddress originSide = edge.originAddress();
+        // the https:// listener too comes back where the pages know it, even when it was given port 0
+        TlsSettings tls = new TlsSettings(config.tls().client(), config.tls().originSide(), config.tls().h2c(),
+                edge.clientTlsAddress().or(() -> config.tls().clientTlsListen()));
+        edge.close();
+        edge = EdgeServer.start(new ServerConfig(client, originSide, config.origin(), config.rules(), config.keys(), config.edgeId(),
+                config.advertisedAddress(), config.maxBody(), config.maxEventSize(), config.maxQueuedBytes(), config.signatureWindow(),
+                config.replayCapacity(), config.watchRules(), config.maxClients(), config.fallback(), config.clock(), config.scheduler(),
+                config.replayBudget(), config.bodyDeadline(), tls, config.proxies(), config.admin()));
     }
 
     public SampleOrigin origin() {
@@ -138,7 +166,7 @@ public final class Demo implements AutoCloseable {
     @Override
     public void close() {
         origin.stopMailTimer();
-        edge.close();
+        edge().close();
         site.close();
         origin.close();
         delete(work);

@@ -22,10 +22,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What the demo's edge answers when no rule matched: the page at {@code /}, and
- * {@code POST /demo/send}, which asks the sample origin to deliver mail to the user now.
- * The origin's delivery is a blocking HTTP call, so it runs on its own thread, never on the
- * IO thread.
+ * What the demo's edge answers when no rule matched: the page at {@code /};
+ * {@code POST /demo/send}, which asks the sample origin to deliver mail to the user now; and
+ * {@code POST /demo/restart-edge}, which restarts the edge once its answer is sent. The
+ * origin's delivery and the restart block, so they run on their own thread, never on the IO
+ * thread.
  */
 final class DemoSite implements HttpHandler {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
@@ -33,6 +34,7 @@ final class DemoSite implements HttpHandler {
     private final SampleOrigin origin;
     private final byte[] page;
     private final AtomicInteger sent = new AtomicInteger();
+    private volatile Restart restart;
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "surrogate-demo-send");
         t.setDaemon(true);
@@ -51,6 +53,15 @@ final class DemoSite implements HttpHandler {
         }
     }
 
+    /** What {@code POST /demo/restart-edge} runs. */
+    interface Restart {
+        void run() throws Exception;
+    }
+
+    void onRestart(Restart restart) {
+        this.restart = restart;
+    }
+
     void close() {
         sender.shutdownNow();
     }
@@ -64,6 +75,8 @@ final class DemoSite implements HttpHandler {
             exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(page));
         } else if (path.equals("/demo/send") && exchange.getRequestMethod().equals(Methods.POST)) {
             send(exchange);
+        } else if (path.equals("/demo/restart-edge") && exchange.getRequestMethod().equals(Methods.POST)) {
+            restart(exchange);
         } else {
             exchange.setStatusCode(404);
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -81,14 +94,37 @@ final class DemoSite implements HttpHandler {
                 .whenComplete((results, error) -> exchange.getIoThread().execute(() -> answer(exchange, results, error)));
     }
 
+    /** Answers first, then restarts on the sender's thread: the edge's own IO thread cannot stop the edge. */
+    private void restart(HttpServerExchange exchange) {
+        Restart r = restart;
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseHeaders().put(Headers.CONNECTION, "close");
+        if (r == null) {
+            exchange.setStatusCode(503);
+            exchange.getResponseSender().send(new com.google.gson.Gson().toJson(java.util.Map.of("text", "the edge cannot restart yet")) + "\n");
+            return;
+        }
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            next.proceed();
+            sender.execute(() -> {
+                try {
+                    r.run();
+                } catch (Exception e) {
+                    java.util.logging.Logger.getLogger("surrogate.demo").warning("the edge did not restart: " + e);
+                }
+            });
+        });
+        exchange.getResponseSender().send(new com.google.gson.Gson().toJson(java.util.Map.of("text",
+                "the edge restarts now: every connection it holds is closed; each tab reconnects by itself")) + "\n");
+    }
+
     private static void answer(HttpServerExchange exchange, List<Delivery> results, Throwable error) {
         String text;
         if (error != null) {
             text = "the origin could not deliver: " + error.getMessage();
         } else if (results.isEmpty()) {
-            // a one-shot subscription is spent by its mail; the page subscribes again a second later
-            text = "the origin has no subscription of that user to that event right now: subscribe first, "
-                    + "or press again once the page has subscribed again after its last mail";
+            text = "the origin has no subscription of that user to that event right now: connect first "
+                    + "(a tab that is reconnecting subscribes again once the edge lets it in)";
         } else {
             StringBuilder b = new StringBuilder("the origin delivered to ").append(results.size()).append(" token(s): ");
             for (int i = 0; i < results.size(); i++) {

@@ -2,67 +2,134 @@ package io.surrogate.server.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.surrogate.server.browser.Chromium;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The README's main job in a real browser: Debian's Chromium, headless, opens the demo page,
- * subscribes, and sees "You've got mail!" arrive, pushed by the sample origin through the
- * edge, both on the button and on the origin's timer. The drivers come from Debian's
- * chromium and chromium-driver packages, which .ci/run installs; without them the test is
- * skipped (and says so).
+ * whose native EventSource connects by itself, and sees "You've got mail!" arrive, pushed by
+ * the sample origin through the edge, on the button and on the origin's timer; then the
+ * page's "Restart the edge" closes the connection, the page shows it reconnecting, and the
+ * browser comes back by itself with the last mail's id as Last-Event-ID, and mail flows again.
+ * And the page's "Open another tab of this user" gives a second tab of user B, and both get
+ * every mail. One browser for the class; skipped without Debian's chromium and
+ * chromium-driver (.ci/run installs them).
  */
 class DemoBrowserTest {
-    private static final Path CHROMEDRIVER = Path.of(System.getProperty("surrogate.chromedriver", "/usr/bin/chromedriver"));
-    private static final Path CHROMIUM = Path.of(System.getProperty("surrogate.chromium", "/usr/bin/chromium"));
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static Chromium browser;
+
+    @BeforeAll
+    static void startBrowser() throws Exception {
+        browser = Chromium.start();
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.close();
+        }
+    }
+
+    @AfterEach
+    void closePages() {
+        if (browser != null) {
+            browser.reset();
+        }
+    }
 
     @Test
-    void aVisitorSubscribesAndWatchesMailArrive() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
-                "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver); .ci/run installs them");
-        try (Demo demo = Demo.start(0, Duration.ofSeconds(3))) {
-            ChromeOptions options = new ChromeOptions();
-            options.setBinary(CHROMIUM.toFile());
-            options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                    "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + Files.createTempDirectory("surrogate-chromium"));
-            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                    .usingAnyFreePort().build();
-            WebDriver browser = new ChromeDriver(service, options);
-            try {
-                browser.get(demo.page().toString());
-                assertThat(browser.getTitle()).containsIgnoringCase("surrogate");
-                browser.findElement(By.id("subscribe")).click();
-                WebDriverWait wait = new WebDriverWait(browser, WAIT);
-                wait.until(d -> "held".equals(d.findElement(By.id("status")).getAttribute("data-state")));
-                assertThat(browser.findElement(By.id("status")).getText()).as("the label once")
-                        .isEqualTo("held: the edge keeps this connection open until mail arrives");
-                assertThat(demo.origin().subscribes()).as("the origin saw the subscription").isNotEmpty();
-                assertThat(demo.origin().subscribes().get(0).user()).isEqualTo("B");
+    void aVisitorWatchesMailArriveAndTheEdgeRestart() throws Exception {
+        try (Demo demo = Demo.start(0, Duration.ofSeconds(2))) {
+            WebDriver page = browser.driver();
+            page.get(demo.page().toString());
+            assertThat(page.getTitle()).containsIgnoringCase("surrogate");
+            browser.until("the page's EventSource is open", d -> "open".equals(state(d)));
+            // the timer's mail may already be there: the history keeps the moment it opened
+            assertThat(history(page)).contains("open");
+            assertThat(demo.origin().subscribes()).as("the origin saw the subscription").hasSize(1);
+            assertThat(demo.origin().subscribes().get(0).headers().get("X-Event-User")).containsExactly("B");
 
-                browser.findElement(By.id("send")).click();
-                wait.until(d -> events(d).stream().anyMatch(t -> t.contains("You've got mail!") && t.contains("sent now")));
-                // the subscription is one-shot: the page subscribes again and the timer's mail arrives too
-                wait.until(d -> events(d).stream().anyMatch(t -> t.contains("You've got mail!") && !t.contains("sent now")));
-                assertThat(demo.origin().subscribes().size()).as("one subscription per event (one-shot)").isGreaterThanOrEqualTo(2);
-            } finally {
-                browser.quit();
+            page.findElement(By.id("send")).click();
+            browser.until("the mail sent now arrived", d -> mail(d).stream().anyMatch(t -> t.contains("You've got mail!") && t.contains("sent now")));
+            browser.until("the timer's mail arrived", d -> mail(d).stream().anyMatch(t -> t.contains("You've got mail!") && !t.contains("sent now")));
+            assertThat(demo.origin().subscribes()).as("repeatable: all of it over the one subscription").hasSize(1);
+
+            String lastId = lastMailId(page);
+            page.findElement(By.id("restart")).click();
+            browser.until("the page reconnected after the restart", d -> history(d).stream().anyMatch(t -> t.startsWith("open again")));
+            assertThat(history(page)).anyMatch(t -> t.startsWith("connection lost; the browser reconnects by itself with Last-Event-ID: "));
+            // the mail timer may deliver between the two readings: the id sent is the last one before the connection was lost
+            String resumedAfter = history(page).stream().filter(t -> t.startsWith("open again: the browser sent Last-Event-ID: "))
+                    .findFirst().orElseThrow().substring("open again: the browser sent Last-Event-ID: ".length());
+            assertThat(resumedAfter).matches("[0-9a-f]{16}-[0-9]+");
+            assertThat(mailIds(page)).contains(lastId, resumedAfter);
+            assertThat(demo.origin().subscribes()).as("the new edge asked the origin again").hasSize(2);
+
+            int before = mail(page).size();
+            page.findElement(By.id("send")).click();
+            browser.until("mail arrives after the restart", d -> mail(d).size() > before && "open".equals(state(d)));
+        }
+    }
+
+    /** Needs the many-clients branch: two clients of one user and event are both held. */
+    @Test
+    void twoTabsOfOneUserBothGetEveryMail() throws Exception {
+        try (Demo demo = Demo.start(0, Duration.ofHours(1))) {
+            WebDriver page = browser.driver();
+            page.get(demo.page().toString());
+            String first = page.getWindowHandle();
+            browser.until("the first tab is open", d -> "open".equals(state(d)));
+            page.findElement(By.id("another-tab")).click();
+            browser.until("the second tab exists", d -> d.getWindowHandles().size() == 2);
+            String second = page.getWindowHandles().stream().filter(h -> !h.equals(first)).findFirst().orElseThrow();
+            page.switchTo().window(second);
+            browser.until("the second tab is open", d -> "open".equals(state(d)));
+            assertThat(page.findElement(By.id("user")).getAttribute("value")).isEqualTo("B");
+
+            for (int sent = 1; sent <= 2; sent++) {
+                int count = sent;
+                page.findElement(By.id("send")).click();
+                for (String tab : List.of(first, second)) {
+                    page.switchTo().window(tab);
+                    browser.until("mail " + count + " in tab " + tab, d -> mail(d).stream().filter(t -> t.contains("sent now")).count() == count);
+                }
+            }
+            for (String tab : List.of(first, second)) {
+                page.switchTo().window(tab);
+                assertThat(history(page)).as("tab %s was never dropped to make room for the other", tab).containsExactly(
+                        "new EventSource(\"/mail/events?event=2\", {withCredentials: true}) as user B", "open");
             }
         }
     }
 
-    private static List<String> events(WebDriver d) {
+    private static String state(WebDriver d) {
+        return d.findElement(By.id("status")).getAttribute("data-state");
+    }
+
+    private static List<String> mail(WebDriver d) {
         return d.findElements(By.cssSelector("#events li")).stream().map(WebElement::getText).toList();
+    }
+
+    private static List<String> mailIds(WebDriver d) {
+        return d.findElements(By.cssSelector("#events li")).stream().map(e -> e.getAttribute("data-id")).toList();
+    }
+
+    private static String lastMailId(WebDriver d) {
+        List<String> ids = mailIds(d);
+        return ids.get(ids.size() - 1);
+    }
+
+    /** The connection history, each line without its time. */
+    private static List<String> history(WebDriver d) {
+        return d.findElements(By.cssSelector("#history li")).stream()
+                .map(e -> e.getText().substring(e.findElement(By.tagName("time")).getText().length()).trim()).toList();
     }
 }
