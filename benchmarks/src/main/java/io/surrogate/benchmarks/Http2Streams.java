@@ -98,13 +98,18 @@ public final class Http2Streams {
                 System.out.printf(Locale.ROOT, "edge heap used after a full GC: %,d KiB, %,d KiB: %.0f bytes per stream%n",
                         before[1], after[1], heapPerStream);
                 System.out.printf(Locale.ROOT, "edge files %,d, threads %,d%n", edge.openFiles(), edge.status().get("Threads"));
-                unicast(origin);
+                int holdFailures = failed.get();
+                long lost = unicast(origin);
+                if (holdFailures > 0 || lost > 0) {
+                    System.out.println("# FAILED: " + holdFailures + " streams did not open, " + lost + " events lost");
+                    return 1;
+                }
                 System.out.println("# json {\"protocol\":\"" + o.protocol() + "\",\"streams\":" + o.streams() + ",\"connections\":" + conns
                         + ",\"rssBytesPerStream\":" + Math.round(perStream) + ",\"heapBytesPerStream\":" + Math.round(heapPerStream) + "}");
             }
         }
         // Java 17's HttpClient has no close: its connections end with this process
-        return failed.get() == 0 ? 0 : 1;
+        return 0;
     }
 
     /** Opens streams {@code from} .. {@code to}: user uI on event cI, at most 200 subscribes in flight. */
@@ -198,7 +203,7 @@ public final class Http2Streams {
     }
 
     /** {@code rate} unicasts a second for {@code seconds}, to streams taken in turn; latency in microseconds. */
-    private void unicast(SampleOrigin origin) throws Exception {
+    private long unicast(SampleOrigin origin) throws Exception {
         Map<String, Subscription> byUser = new HashMap<>();
         for (Subscription s : origin.subscriptions()) {
             byUser.put(s.user(), s);
@@ -236,6 +241,7 @@ public final class Http2Streams {
         System.out.printf(Locale.ROOT, "latency, origin POST sent to client line read (ms): p50 %.2f, p90 %.2f, p99 %.2f, p99.9 %.2f, max %.2f%n",
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                 h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+        return total - received.get() - refused.get();
     }
 
     /** VmRSS and heap used (KiB) after a full GC and two quiet seconds. */
