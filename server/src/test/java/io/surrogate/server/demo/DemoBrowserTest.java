@@ -3,7 +3,9 @@ package io.surrogate.server.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.surrogate.server.browser.Chromium;
+import io.surrogate.server.origin.Answer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -20,15 +22,18 @@ import org.openqa.selenium.WebElement;
  * page's "Restart the edge" closes the connection, the page shows it reconnecting, and the
  * browser comes back by itself with the last mail's id as Last-Event-ID, and mail flows again.
  * And the page's "Open another tab of this user" gives a second tab of user B, and both get
- * every mail. One browser for the class; skipped without Debian's chromium and
- * chromium-driver (.ci/run installs them).
+ * every mail. And ten tabs of the demo on its https:// URL share one HTTP/2 connection, all
+ * get every mail, and all come back by themselves after the origin failed for a while. One
+ * browser for the class; skipped without Debian's chromium and chromium-driver (.ci/run
+ * installs them).
  */
 class DemoBrowserTest {
     private static Chromium browser;
 
     @BeforeAll
     static void startBrowser() throws Exception {
-        browser = Chromium.start();
+        // the demo makes its own throwaway certificate at start, as a visitor's browser would warn about it
+        browser = Chromium.start("--ignore-certificate-errors");
     }
 
     @AfterAll
@@ -107,6 +112,57 @@ class DemoBrowserTest {
                 assertThat(history(page)).as("tab %s was never dropped to make room for the other", tab).containsExactly(
                         "new EventSource(\"/mail/events?event=2\", {withCredentials: true}) as user B", "open");
             }
+        }
+    }
+
+    /**
+     * Issue 10's "tried as a new user would": over HTTP/1.1 a browser opens at most six
+     * connections to one host, so the seventh tab would never connect; over HTTP/2 all ten
+     * share one. The origin then fails (503) while the edge restarts: every tab is told to come
+     * back (the edge's event: error with retry:), and does, by itself, once the origin is back.
+     */
+    @Test
+    void tenTabsOnTheHttpsUrlAllGetMailOverHttp2AndComeBackAfterTheOriginFailed() throws Exception {
+        try (Demo demo = Demo.start(0, 0, Duration.ofHours(1))) {
+            WebDriver page = browser.driver();
+            List<String> tabs = new ArrayList<>();
+            page.get(demo.securePage().toString());
+            tabs.add(page.getWindowHandle());
+            for (int i = 1; i < 10; i++) {
+                tabs.add(browser.newTab());
+                page.get(demo.securePage().toString());
+            }
+            for (String tab : tabs) {
+                page.switchTo().window(tab);
+                browser.until("tab " + tabs.indexOf(tab) + " is open", d -> "open".equals(state(d)));
+                assertThat(browser.run("return performance.getEntriesByType('navigation')[0].nextHopProtocol;")).isEqualTo("h2");
+            }
+            assertThat(demo.origin().subscribes()).as("ten tabs of user B, one subscription at the origin").hasSize(1);
+            sendAndAwaitInEveryTab(page, tabs, 1);
+
+            demo.origin().setSubscribeAnswer(r -> Answer.text(503, "down for maintenance"));
+            demo.restartEdge();
+            for (String tab : tabs) {
+                page.switchTo().window(tab);
+                browser.until("tab " + tabs.indexOf(tab) + " was told to come back",
+                        d -> history(d).stream().anyMatch(t -> t.startsWith("the edge said: ") && t.contains("\"status\":503")));
+            }
+            demo.origin().setSubscribeAnswer(r -> Answer.accepted());
+            for (String tab : tabs) {
+                page.switchTo().window(tab);
+                browser.until("tab " + tabs.indexOf(tab) + " came back by itself",
+                        d -> "open".equals(state(d)) && history(d).stream().anyMatch(t -> t.startsWith("open again")));
+            }
+            sendAndAwaitInEveryTab(page, tabs, 2);
+        }
+    }
+
+    private static void sendAndAwaitInEveryTab(WebDriver page, List<String> tabs, int count) {
+        page.findElement(By.id("send")).click();
+        for (String tab : tabs) {
+            page.switchTo().window(tab);
+            browser.until("mail " + count + " in tab " + tabs.indexOf(tab),
+                    d -> mail(d).stream().filter(t -> t.contains("sent now")).count() == count);
         }
     }
 
