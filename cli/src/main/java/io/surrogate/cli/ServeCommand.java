@@ -114,42 +114,38 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--no-h2c", description = "No HTTP/2 without TLS (prior knowledge or Upgrade: h2c) on a plain listener.")
     boolean noH2c;
 
-    /** The TLS settings from the options; a message for {@link #usage} when a pair is incomplete or does not load. */
-    private Object tls() {
+    /** The TLS settings from the options; IllegalArgumentException (a usage error) when a pair is incomplete or does not load. */
+    private TlsSettings tls() {
         TlsSettings tls = TlsSettings.NONE.withH2c(!noH2c);
-        Object client = pair("--tls-cert", tlsCert, "--tls-key", tlsKey);
-        if (client instanceof String message) {
-            return message;
+        PemPair client = pair("--tls-cert", tlsCert, "--tls-key", tlsKey);
+        if (client != null) {
+            tls = tls.withClient(client);
         }
-        if (client instanceof PemPair p) {
-            tls = tls.withClient(p);
-        }
-        Object originSide = pair("--origin-tls-cert", originTlsCert, "--origin-tls-key", originTlsKey);
-        if (originSide instanceof String message) {
-            return message;
-        }
-        if (originSide instanceof PemPair p) {
-            tls = tls.withOriginSide(p);
+        PemPair originSide = pair("--origin-tls-cert", originTlsCert, "--origin-tls-key", originTlsKey);
+        if (originSide != null) {
+            tls = tls.withOriginSide(originSide);
         }
         return tls;
     }
 
-    /** A pair read and checked now, null when neither is given, or what is wrong with it. */
-    private static Object pair(String certOption, Path cert, String keyOption, Path key) {
+    /** A pair read and checked now, or null when neither file is given. */
+    private static PemPair pair(String certOption, Path cert, String keyOption, Path key) {
         if (cert == null && key == null) {
             return null;
         }
         if (cert == null || key == null) {
-            return (cert == null ? certOption : keyOption) + " is missing: " + certOption + " and " + keyOption + " go together";
+            throw new IllegalArgumentException((cert == null ? certOption : keyOption) + " is missing: " + certOption + " and "
+                    + keyOption + " go together");
         }
         PemPair pair = new PemPair(cert, key);
         try {
             pair.load();
             return pair;
         } catch (PemReader.Unreadable e) {
-            return certOption + "/" + keyOption + ": " + e.getMessage();
+            throw new IllegalArgumentException(certOption + "/" + keyOption + ": " + e.getMessage(), e);
         }
     }
+
     // issue 11: trusted proxies (see operations.md, "Behind a proxy")
     @Option(names = "--trusted-proxy", paramLabel = "CIDR",
             description = "A proxy whose word on the client's address is taken (X-Forwarded-For or Forwarded): an address or block, "
@@ -193,7 +189,7 @@ final class ServeCommand implements Callable<Integer> {
             config = new ServerConfig(address(listen, "--listen"), address(originListen, "--origin-listen"), Optional.ofNullable(origin),
                     List.of(rules), keys, edgeId, Optional.ofNullable(advertise), maxBody, maxEventSize, maxQueuedBytes,
                     Duration.ofSeconds(signatureWindow), replayCapacity, !noWatch, maxClients, Optional.empty())
-                    .withProxies(proxies());
+                    .withProxies(proxies()).withTls(tls());
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }
@@ -204,11 +200,6 @@ final class ServeCommand implements Callable<Integer> {
                 return usage("--admin-token-file: " + e.getMessage());
             }
         }
-        Object tls = tls();
-        if (tls instanceof String message) {
-            return usage(message);
-        }
-        config = config.withTls((TlsSettings) tls);
         Logging.install(level, System.err);
         EdgeServer server;
         try {

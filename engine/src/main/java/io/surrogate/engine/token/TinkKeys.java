@@ -109,11 +109,15 @@ public final class TinkKeys {
         if (key.purpose() != KeyPurpose.HMAC) {
             throw new IllegalArgumentException(key + " is not an hmac key");
         }
+        return ((HmacKey) entry(key, id)).getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
+    }
+
+    /** The key of one key id of a keyset; IllegalArgumentException when it has none. */
+    private static com.google.crypto.tink.Key entry(NamedKey key, int id) {
         KeysetHandle h = key.handle();
         for (int i = 0; i < h.size(); i++) {
             if (h.getAt(i).getId() == id) {
-                HmacKey hmac = (HmacKey) h.getAt(i).getKey();
-                return hmac.getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
+                return h.getAt(i).getKey();
             }
         }
         throw new IllegalArgumentException(key + " has no key id " + Integer.toUnsignedString(id));
@@ -138,12 +142,6 @@ public final class TinkKeys {
         if (key.purpose() != KeyPurpose.JWT) {
             throw new IllegalArgumentException(key + " is not a jwt key");
         }
-        KeysetHandle h = key.handle();
-        for (int i = 0; i < h.size(); i++) {
-            if (h.getAt(i).getId() == id) {
-                return ((JwtHmacKey) h.getAt(i).getKey()).getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
-            }
-        }
-        throw new IllegalArgumentException(key + " has no key id " + Integer.toUnsignedString(id));
+        return ((JwtHmacKey) entry(key, id)).getKeyBytes().toByteArray(InsecureSecretKeyAccess.get());
     }
 }

@@ -99,7 +99,8 @@ public final class ClientAddress {
      * {@code client.ip} and {@code client-port}, the {@code PORT} nonce, rate-limit keys, log lines).
      */
     public static HttpHandler handler(TrustedProxies proxies, HttpHandler next) {
-        return new Resolving(proxies, next);
+        // no trusted proxy: nothing to resolve, no step on the request path
+        return proxies.peers().isEmpty() ? next : new Resolving(proxies, next);
     }
 
     private static final class Resolving implements HttpHandler {
