@@ -4,6 +4,7 @@ import io.surrogate.engine.match.ClientIpMatcher;
 import io.surrogate.server.EdgeServer;
 import io.surrogate.server.Logging;
 import io.surrogate.server.ServerConfig;
+import io.surrogate.server.cluster.RedisSettings;
 import io.surrogate.server.http.AdminAuth;
 import java.io.IOException;
 import io.surrogate.server.tls.PemPair;
@@ -158,6 +159,71 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--proxy-protocol", description = "The client listener requires the PROXY protocol (v1 or v2) on every connection.")
     boolean proxyProtocol;
+    // issue 13: several edges on one Redis (docs/operations.md, "Several edges")
+    @Option(names = "--redis", paramLabel = "URL",
+            description = "Share deliveries, replays and history with the other edges on this Redis: redis://HOST:PORT, or some nodes "
+                    + "of a Redis Cluster separated by commas (rediss:// for TLS). None by default: this edge is alone.")
+    String redis;
+
+    @Option(names = "--redis-timeout", paramLabel = "MILLIS", defaultValue = "1000",
+            description = "How long the edge waits for one Redis answer before it counts as failed (default: ${DEFAULT-VALUE}).")
+    long redisTimeoutMillis;
+
+    @Option(names = "--redis-replay-fallback", paramLabel = "MODE", defaultValue = "refuse",
+            description = "When Redis cannot check a delivery's nonce: refuse (503, retryable) or local (this edge's own set only: "
+                    + "a replay posted to another edge meanwhile is not caught) (default: ${DEFAULT-VALUE}).")
+    String redisReplayFallback;
+
+    @Option(names = "--foreign-token", paramLabel = "MODE", defaultValue = "pass",
+            description = "A unicast for a subscription another edge holds: pass (this edge passes it on and answers with that edge's "
+                    + "result) or redirect (421 with X-Event-Edge, as an edge alone does) (default: ${DEFAULT-VALUE}).")
+    String foreignToken;
+
+    @Option(names = "--history", paramLabel = "N", defaultValue = "100",
+            description = "With --redis: events kept per subscription for a client that comes back at another edge (default: ${DEFAULT-VALUE}).")
+    int historyCount;
+
+    @Option(names = "--history-age", paramLabel = "SECONDS", defaultValue = "600",
+            description = "With --redis: how long those events are kept (default: ${DEFAULT-VALUE}).")
+    long historyAgeSeconds;
+
+    @Option(names = "--orphan-grace", paramLabel = "SECONDS", defaultValue = "30",
+            description = "With --redis: how long the clients of a dead edge have to come back at another edge before a surviving "
+                    + "edge unsubscribes them at the origin (default: ${DEFAULT-VALUE}).")
+    long orphanGraceSeconds;
+
+    /** The Redis settings from the options; IllegalArgumentException (a usage error) when one is wrong. */
+    private RedisSettings redisSettings() {
+        if (redis == null) {
+            return RedisSettings.NONE;
+        }
+        if (!redisReplayFallback.equals("refuse") && !redisReplayFallback.equals("local")) {
+            throw new IllegalArgumentException("--redis-replay-fallback: refuse or local, not " + redisReplayFallback);
+        }
+        if (!foreignToken.equals("pass") && !foreignToken.equals("redirect")) {
+            throw new IllegalArgumentException("--foreign-token: pass or redirect, not " + foreignToken);
+        }
+        if (redisTimeoutMillis < 1 || redisTimeoutMillis > 60_000) {
+            throw new IllegalArgumentException("--redis-timeout: 1 to 60000 milliseconds, not " + redisTimeoutMillis);
+        }
+        if (historyAgeSeconds < 1 || historyAgeSeconds > 86_400) {
+            throw new IllegalArgumentException("--history-age: 1 to 86400 seconds, not " + historyAgeSeconds);
+        }
+        if (orphanGraceSeconds < 0 || orphanGraceSeconds > 86_400) {
+            throw new IllegalArgumentException("--orphan-grace: 0 to 86400 seconds, not " + orphanGraceSeconds);
+        }
+        try {
+            return RedisSettings.of(RedisSettings.parseSeeds(redis))
+                    .withCommandTimeout(Duration.ofMillis(redisTimeoutMillis))
+                    .withReplayFallbackLocal(redisReplayFallback.equals("local"))
+                    .withRedirectForeign(foreignToken.equals("redirect"))
+                    .withHistory(historyCount, Duration.ofSeconds(historyAgeSeconds))
+                    .withDirectory(RedisSettings.DEFAULT_DIRECTORY_TTL, Duration.ofSeconds(orphanGraceSeconds));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("--") ? e.getMessage() : "--history: " + e.getMessage(), e);
+        }
+    }
+
     /** The option that names the config file; every other option may be set there or in a SURROGATE_* variable (ConfigDefaults). */
     static final String CONFIG_OPTION = "--config";
 
@@ -189,7 +255,7 @@ final class ServeCommand implements Callable<Integer> {
             config = new ServerConfig(address(listen, "--listen"), address(originListen, "--origin-listen"), Optional.ofNullable(origin),
                     List.of(rules), keys, edgeId, Optional.ofNullable(advertise), maxBody, maxEventSize, maxQueuedBytes,
                     Duration.ofSeconds(signatureWindow), replayCapacity, !noWatch, maxClients, Optional.empty())
-                    .withProxies(proxies()).withTls(tls());
+                    .withProxies(proxies()).withTls(tls()).withRedis(redisSettings());
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
         }

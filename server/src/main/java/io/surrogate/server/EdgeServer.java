@@ -6,6 +6,9 @@ import io.surrogate.server.delivery.DeliveryHandler;
 import io.surrogate.server.delivery.DeliveryVerifier;
 import io.surrogate.server.delivery.LocalRouter;
 import io.surrogate.server.delivery.ReplayGuard;
+import io.surrogate.server.delivery.ReplayStore;
+import io.surrogate.server.cluster.EdgeCluster;
+import io.surrogate.server.cluster.Redis;
 import io.surrogate.server.http.ClientAddress;
 import io.surrogate.server.http.ClientConnections;
 import io.surrogate.server.http.ClientHandler;
@@ -66,6 +69,7 @@ public final class EdgeServer implements AutoCloseable {
     private final InetSocketAddress originAddress;
     private final Optional<InetSocketAddress> clientTlsAddress;
     private final EdgeEnvironment environment;
+    private EdgeCluster cluster;
     private volatile boolean stopping;
 
     /** The edge could not start: rules with errors, a port in use, an unreadable keyring. */
@@ -99,17 +103,21 @@ public final class EdgeServer implements AutoCloseable {
         EnvironmentHolder env = new EnvironmentHolder();
         this.registry = new LocalRegistry(calls, metrics, env, scheduler, config.clock(), new ReplayBudget(config.replayBudget()),
                 config.maxQueuedBytes(), () -> rules.current().keys());
-        ReplayGuard replays = new ReplayGuard(config.replayCapacity(), config.signatureWindow().toSeconds());
+        ReplayGuard localReplays = new ReplayGuard(config.replayCapacity(), config.signatureWindow().toSeconds());
+        // issue 13: with --redis, the replay set and the routing are the edges' together
+        this.cluster = cluster(config);
+        ReplayStore replays = cluster == null ? localReplays : cluster.replayStore(localReplays);
+        LocalRouter localRouter = new LocalRouter(registry);
         DeliveryHandler deliveries = new DeliveryHandler(rules,
                 new DeliveryVerifier(config.edgeId(), config.signatureWindow().toSeconds(), registry::byToken), replays,
-                new LocalRouter(registry), metrics, config.clock(), config.maxEventSize());
+                cluster == null ? localRouter : cluster.router(localRouter), metrics, config.clock(), config.maxEventSize());
         ClientHandler clients = new ClientHandler(connections, rules, new RateLimiter(),
                 new SubscribeFlow(registry, calls, metrics, scheduler, config.clock()), metrics, env, config.clock(), config.maxBody(),
                 config.fallback());
         OriginSideHandler originSide = new OriginSideHandler(deliveries, metrics, rules, () -> !stopping, config.admin());
         metrics.gauge("surrogate.client.connections", "Client connections open (held or not)", connections::open);
         metrics.gauge("surrogate.client.capacity", "Client connections the edge accepts before refusing", connections::capacity);
-        metrics.gauge("surrogate.replay.nonces", "Delivery nonces remembered against replays", replays::size);
+        metrics.gauge("surrogate.replay.nonces", "Delivery nonces remembered against replays by this edge", replays::size);
         metrics.gauge("surrogate.rules.generation", "The generation of the rules in use", () -> rules.current().number());
         int capacity = connections.capacity();
         Optional<ReloadingKeyManager> tlsKeys = keys("client", config.tls().client());
@@ -176,6 +184,19 @@ public final class EdgeServer implements AutoCloseable {
         });
         LOG.info(() -> LogLine.of("capacity").with("open-file-limit", ClientConnections.maxOpenFiles()).with("clients", capacity)
                 .with("help", "at the limit new connections get 503").toString());
+    }
+
+    /** The edges' shared parts on Redis, or null for an edge alone; an unreachable Redis stops the start. */
+    private EdgeCluster cluster(ServerConfig config) throws StartException {
+        if (!config.redis().enabled()) {
+            return null;
+        }
+        try {
+            return new EdgeCluster(Redis.connect(config.redis()), metrics);
+        } catch (Redis.Unreachable e) {
+            close();
+            throw new StartException(e.getMessage() + " (check --redis, or start without it: an edge alone needs no Redis)", null);
+        }
     }
 
     private static String url(Optional<ReloadingKeyManager> keys, InetSocketAddress a) {
@@ -323,6 +344,9 @@ public final class EdgeServer implements AutoCloseable {
         }
         if (undertow != null) {
             undertow.stop();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         if (ownScheduler != null) {
             ownScheduler.close();

@@ -1,5 +1,6 @@
 package io.surrogate.server;
 
+import io.surrogate.server.cluster.RedisSettings;
 import io.surrogate.server.guard.BodyDeadline;
 import io.surrogate.server.http.AdminAuth;
 import io.surrogate.server.http.TrustedProxies;
@@ -44,6 +45,7 @@ import java.util.Optional;
  * @param tls TLS and HTTP/2 on the listeners; {@link TlsSettings#NONE}: plain HTTP/1.1
  * @param proxies the peers whose word on the client's address is taken; {@link TrustedProxies#NONE}: nobody's
  * @param admin how {@code /admin/*} and {@code /metrics} are authenticated; {@link AdminAuth#NONE}: they are not
+ * @param redis the Redis several edges share (issue 13); {@link RedisSettings#NONE}: this edge is alone
  */
 public record ServerConfig(
         InetSocketAddress clientListen,
@@ -67,7 +69,8 @@ public record ServerConfig(
         BodyDeadline bodyDeadline,
         TlsSettings tls,
         TrustedProxies proxies,
-        AdminAuth admin) {
+        AdminAuth admin,
+        RedisSettings redis) {
 
     public static final int DEFAULT_MAX_BODY = 64 * 1024;
     public static final int DEFAULT_MAX_EVENT_SIZE = 64 * 1024;
@@ -94,12 +97,13 @@ public record ServerConfig(
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(proxies, "proxies");
         Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(redis, "redis");
     }
 
     /** guard: issue 12 — the same with another body deadline (a bound, or a timer a test fires). */
     public ServerConfig withBodyDeadline(BodyDeadline deadline) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, deadline, tls, proxies, admin);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, deadline, tls, proxies, admin, redis);
     }
 
     /** Without the time and the replay budget: the system clock, the edge's own scheduler, the default budget. */
@@ -108,7 +112,7 @@ public record ServerConfig(
             Duration signatureWindow, int replayCapacity, boolean watchRules, int maxClients, Optional<HttpHandler> fallback) {
         this(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize, maxQueuedBytes,
                 signatureWindow, replayCapacity, watchRules, maxClients, fallback, Clock.systemUTC(), Optional.empty(),
-                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT, TlsSettings.NONE, TrustedProxies.NONE, AdminAuth.NONE);
+                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT, TlsSettings.NONE, TrustedProxies.NONE, AdminAuth.NONE, RedisSettings.NONE);
     }
 
     /** Loopback listeners on free ports and the defaults: what tests and the demo start from. */
@@ -116,60 +120,67 @@ public record ServerConfig(
         return new ServerConfig(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0), origin, rules, keys,
                 "edge-1", Optional.empty(), DEFAULT_MAX_BODY, DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_QUEUED_BYTES,
                 DEFAULT_SIGNATURE_WINDOW, DEFAULT_REPLAY_CAPACITY, true, 0, Optional.empty(), Clock.systemUTC(), Optional.empty(),
-                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT, TlsSettings.NONE, TrustedProxies.NONE, AdminAuth.NONE);
+                DEFAULT_REPLAY_BUDGET, BodyDeadline.DEFAULT, TlsSettings.NONE, TrustedProxies.NONE, AdminAuth.NONE, RedisSettings.NONE);
     }
 
     public ServerConfig withMaxClients(int clients) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, clients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin, redis);
     }
 
     public ServerConfig withWatchRules(boolean watch) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watch, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin);
+                maxQueuedBytes, signatureWindow, replayCapacity, watch, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin, redis);
     }
 
     public ServerConfig withMaxQueuedBytes(int bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin);
+                bytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin, redis);
     }
 
     public ServerConfig withReplayCapacity(int capacity) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin);
+                maxQueuedBytes, signatureWindow, capacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget, bodyDeadline, tls, proxies, admin, redis);
     }
 
     /** With this clock and scheduler (tests drive time with them). */
     public ServerConfig withTime(InstantSource clock, Scheduler scheduler) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
                 maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, Optional.of(scheduler),
-                replayBudget, bodyDeadline, tls, proxies, admin);
+                replayBudget, bodyDeadline, tls, proxies, admin, redis);
     }
 
     public ServerConfig withReplayBudget(long bytes) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
-                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, bytes, bodyDeadline, tls, proxies, admin);
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, bytes, bodyDeadline, tls, proxies, admin, redis);
     }
 
     /** With TLS and HTTP/2 settings for the listeners. */
     public ServerConfig withTls(TlsSettings settings) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
                 maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget,
-                bodyDeadline, settings, proxies, admin);
+                bodyDeadline, settings, proxies, admin, redis);
     }
 
     /** With the proxies whose word on the client's address the edge takes. */
     public ServerConfig withProxies(TrustedProxies trusted) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
                 maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget,
-                bodyDeadline, tls, trusted, admin);
+                bodyDeadline, tls, trusted, admin, redis);
     }
 
     /** With the authentication of the operators' endpoints ({@code /admin/*}, {@code /metrics}). */
     public ServerConfig withAdmin(AdminAuth auth) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
                 maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget,
-                bodyDeadline, tls, proxies, auth);
+                bodyDeadline, tls, proxies, auth, redis);
+    }
+
+    /** With the Redis that several edges share (issue 13). */
+    public ServerConfig withRedis(RedisSettings settings) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget,
+                bodyDeadline, tls, proxies, admin, settings);
     }
 
     /** The origin is a base URL without a path: the protocol paths are signed as sent. */

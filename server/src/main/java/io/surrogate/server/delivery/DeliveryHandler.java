@@ -15,6 +15,9 @@ import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -34,6 +37,9 @@ public final class DeliveryHandler implements HttpHandler {
     private static final Verdict.Refusal REPLAY = new Verdict.Refusal(409, "replay", "this signature's nonce was already used");
     private static final Verdict.Refusal REPLAY_SET_FULL = new Verdict.Refusal(503, "replay-set-full",
             "too many deliveries in the signature window; retry");
+    private static final Verdict.Refusal REPLAY_SET_UNAVAILABLE = new Verdict.Refusal(503, "replay-set-unavailable",
+            "the replay set shared by the edges did not answer; retry");
+    private static final Verdict.Refusal EDGE_ERROR = new Verdict.Refusal(500, "edge-error", "the edge failed to route the delivery");
 
     private final LiveRules rules;
     private final DeliveryVerifier verifier;
@@ -88,20 +94,64 @@ public final class DeliveryHandler implements HttpHandler {
             return;
         }
         Verdict.Verified ok = (Verdict.Verified) verdict;
-        ReplayStore.Result replay = replays.check(ok.header().nonce(), ok.header().timestamp(), now.getEpochSecond());
-        if (replay != ReplayStore.Result.FRESH) {
-            if (replay == ReplayStore.Result.FULL) {
-                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+        EventFrame frame = new EventFrame(id, body, shared(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE)));
+        boolean fanOut = user == null || user.isEmpty();
+        later(exchange, replays.remember(ok.header().nonce(), ok.header().timestamp(), now.getEpochSecond()), replay -> {
+            if (replay != ReplayStore.Result.FRESH) {
+                refuseReplay(exchange, replay);
+                return;
             }
-            refuse(exchange, replay == ReplayStore.Result.REPLAY ? REPLAY : REPLAY_SET_FULL);
+            later(exchange, fanOut ? router.fanOut(ok.key().name(), id, frame) : router.unicast(token, ok.held(), frame),
+                    routed -> answer(exchange, routed));
+        });
+    }
+
+    /**
+     * Goes on with {@code next} on the exchange's IO thread once {@code stage} has its value: at
+     * once when it has it already (this edge alone), else when Redis answered. A failure is an
+     * edge error (500), never a hung delivery.
+     */
+    private <T> void later(HttpServerExchange exchange, CompletionStage<T> stage, Consumer<T> next) {
+        CompletableFuture<T> f = stage.toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally() && exchange.getIoThread() == Thread.currentThread()) {
+            next.accept(f.join());
             return;
         }
-        EventFrame frame = new EventFrame(id, body, shared(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE)));
-        DeliveryRouter.Routed routed = user == null || user.isEmpty()
-                ? router.fanOut(ok.key().name(), id, frame)
-                : router.unicast(token, ok.held(), frame);
-        if (routed.delivered() > 0) {
-            answer(exchange, 200, "delivered", routed.delivered() + (routed.queued() > 0 ? "\nqueued " + routed.queued() : ""));
+        f.whenComplete((value, error) -> exchange.getIoThread().execute(() -> {
+            if (error != null) {
+                LOG.warning(() -> LogLine.of("delivery-failed").with("reason", String.valueOf(error)).toString());
+                refuse(exchange, EDGE_ERROR);
+                return;
+            }
+            try {
+                next.accept(value);
+            } catch (RuntimeException e) {
+                LOG.warning(() -> LogLine.of("delivery-failed").with("reason", String.valueOf(e)).toString());
+                if (!exchange.isResponseStarted()) {
+                    refuse(exchange, EDGE_ERROR);
+                }
+            }
+        }));
+    }
+
+    private void refuseReplay(HttpServerExchange exchange, ReplayStore.Result replay) {
+        switch (replay) {
+            case REPLAY -> refuse(exchange, REPLAY);
+            case FULL -> {
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                refuse(exchange, REPLAY_SET_FULL);
+            }
+            default -> {
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                refuse(exchange, REPLAY_SET_UNAVAILABLE);
+            }
+        }
+    }
+
+    private void answer(HttpServerExchange exchange, DeliveryRouter.Routed routed) {
+        String edges = routed.edges() > 0 ? "\nedges " + routed.edges() : "";
+        if (routed.delivered() > 0 || routed.edges() > 0) {
+            answer(exchange, 200, "delivered", routed.delivered() + (routed.queued() > 0 ? "\nqueued " + routed.queued() : "") + edges);
         } else if (routed.queued() > 0) {
             answer(exchange, 202, "queued", Integer.toString(routed.queued()));
         } else {

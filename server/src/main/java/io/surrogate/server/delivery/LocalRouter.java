@@ -3,8 +3,10 @@ package io.surrogate.server.delivery;
 import io.surrogate.server.subscribe.Subscription;
 import io.surrogate.server.subscribe.SubscriptionRegistry;
 import io.surrogate.server.transport.EventFrame;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
-/** Routes deliveries to the subscriptions of this edge's registry. */
+/** Routes deliveries to the subscriptions of this edge's registry; answers at once. */
 public final class LocalRouter implements DeliveryRouter {
     private final SubscriptionRegistry registry;
 
@@ -13,7 +15,17 @@ public final class LocalRouter implements DeliveryRouter {
     }
 
     @Override
-    public Routed unicast(String token, Subscription held, EventFrame frame) {
+    public CompletionStage<Routed> unicast(String token, Subscription held, EventFrame frame) {
+        return CompletableFuture.completedFuture(unicastHere(token, held, frame));
+    }
+
+    @Override
+    public CompletionStage<Routed> fanOut(String originKeyName, String eventId, EventFrame frame) {
+        return CompletableFuture.completedFuture(fanOutHere(originKeyName, eventId, frame));
+    }
+
+    /** To the subscription of {@code token} if this edge holds it. */
+    public Routed unicastHere(String token, Subscription held, EventFrame frame) {
         Subscription sub = held != null ? held : registry.byToken(token);
         if (sub == null) {
             return Routed.NONE;
@@ -25,8 +37,8 @@ public final class LocalRouter implements DeliveryRouter {
         };
     }
 
-    @Override
-    public Routed fanOut(String originKeyName, String eventId, EventFrame frame) {
+    /** To the subscriptions of the event on this edge. */
+    public Routed fanOutHere(String originKeyName, String eventId, EventFrame frame) {
         SubscriptionRegistry.FanOut f = registry.deliverAll(registry.byEvent(SubscriptionRegistry.eventKey(originKeyName, eventId)), frame);
         return new Routed(f.delivered(), f.queued());
     }

@@ -5,6 +5,8 @@ import com.google.common.hash.HashFunction;
 import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The delivery nonces seen within the signature window. A nonce is remembered until its
@@ -50,6 +52,11 @@ public final class ReplayGuard implements ReplayStore {
     }
 
     @Override
+    public CompletionStage<Result> remember(String nonce, long timestamp, long nowSeconds) {
+        return CompletableFuture.completedFuture(check(nonce, timestamp, nowSeconds));
+    }
+
+    /** {@link #remember}, answered now. */
     public synchronized Result check(String nonce, long timestamp, long nowSeconds) {
         HashCode h = hash.hashString(nonce, StandardCharsets.US_ASCII);
         byte[] b = h.asBytes();

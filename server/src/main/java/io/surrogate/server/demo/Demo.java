@@ -156,7 +156,7 @@ public final class Demo implements AutoCloseable {
         edge = EdgeServer.start(new ServerConfig(client, originSide, config.origin(), config.rules(), config.keys(), config.edgeId(),
                 config.advertisedAddress(), config.maxBody(), config.maxEventSize(), config.maxQueuedBytes(), config.signatureWindow(),
                 config.replayCapacity(), config.watchRules(), config.maxClients(), config.fallback(), config.clock(), config.scheduler(),
-                config.replayBudget(), config.bodyDeadline(), tls, config.proxies(), config.admin()));
+                config.replayBudget(), config.bodyDeadline(), tls, config.proxies(), config.admin(), config.redis()));
     }
 
     public SampleOrigin origin() {

@@ -60,6 +60,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
      * @param keys the keyring in use now: unsubscribe notices are signed with the current
      *        version of a subscription's origin key, which may have rotated since it began
      */
+    /** told of the subscriptions' lives; {@link RegistryEvents#NONE} for an edge alone */
+    private volatile RegistryEvents events = RegistryEvents.NONE;
+
     public LocalRegistry(OriginCalls origin, ServerMetrics metrics, Supplier<EdgeEnvironment> env, Scheduler scheduler,
             InstantSource clock, ReplayBudget budget, int maxQueuedBytes, Supplier<? extends KeySource> keys) {
         this.unsubscriber = new Unsubscriber(origin, metrics, scheduler, env, keys);
@@ -72,6 +75,11 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         metrics.gauge("surrogate.subscription.clients", "Clients of the edge's subscriptions: held, waiting for their return, or joining",
                 byHandle::size);
         metrics.gauge("surrogate.replay.detached.bytes", "Bytes of events kept for subscriptions no client holds", budget::used);
+    }
+
+    /** Tells {@code events} what happens to the subscriptions from now on (issue 13: the edges on Redis). */
+    public void listen(RegistryEvents listener) {
+        this.events = java.util.Objects.requireNonNull(listener);
     }
 
     /** The waits between the attempts of an unsubscribe notice, in milliseconds. */

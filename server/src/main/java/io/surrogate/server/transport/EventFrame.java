@@ -20,15 +20,38 @@ public final class EventFrame {
     private final String eventId;
     private final byte[] data;
     private final String contentType;
+    /** with several edges: the event's place in the shared history (0: not kept there) */
+    private final long position;
     // kept as arrays, not buffers: an event stays in replay buffers (16 per subscription by default),
     // and each buffer object would add about 100 bytes per kept event; a view costs young garbage only
     private volatile byte[] sse;
     private volatile byte[] ndjsonTail;
 
     public EventFrame(String eventId, byte[] data, String contentType) {
+        this(eventId, data, contentType, 0);
+    }
+
+    /** @param position with several edges, the event's place in the history they share (issue 13); 0: none */
+    public EventFrame(String eventId, byte[] data, String contentType, long position) {
         this.eventId = eventId;
         this.data = data;
         this.contentType = contentType;
+        this.position = position;
+    }
+
+    /** The event's place in the history the edges share on Redis; 0 when it is not kept there. */
+    public long position() {
+        return position;
+    }
+
+    /** The event id as the origin sent it. */
+    public String eventId() {
+        return eventId;
+    }
+
+    /** The event's bytes, for the history the edges share; not to be changed. */
+    public byte[] data() {
+        return data;
     }
 
     public String contentType() {

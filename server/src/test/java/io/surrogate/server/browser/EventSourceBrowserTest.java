@@ -105,7 +105,7 @@ class EventSourceBrowserTest {
         TlsSettings tls = tlsSettings(certificate);
         return new ServerConfig(c.clientListen(), c.originListen(), c.origin(), c.rules(), c.keys(), c.edgeId(), c.advertisedAddress(),
                 c.maxBody(), c.maxEventSize(), c.maxQueuedBytes(), c.signatureWindow(), c.replayCapacity(), c.watchRules(), c.maxClients(),
-                Optional.of(PageSite.harness()), c.clock(), c.scheduler(), c.replayBudget(), c.bodyDeadline(), tls, c.proxies(), c.admin());
+                Optional.of(PageSite.harness()), c.clock(), c.scheduler(), c.replayBudget(), c.bodyDeadline(), tls, c.proxies(), c.admin(), c.redis());
     }
 
     private static TlsSettings tlsSettings(TestCertificate certificate) {

@@ -1,0 +1,28 @@
+package io.surrogate.server.subscribe;
+
+/**
+ * What a registry tells the parts that share its state with other edges (issue 13): which
+ * events this edge holds subscriptions of (so that it listens for their fan-outs), and the life
+ * of each subscription and client (so that another edge can take them over). Called on the
+ * thread that made the change, never under a lock that a client's write needs; an
+ * implementation must not block (it hands Redis work to Lettuce and returns).
+ */
+public interface RegistryEvents {
+    /** The first accepted subscription of {@code eventKey} on this edge. */
+    default void eventHeld(String eventKey) {}
+
+    /** The last subscription of {@code eventKey} on this edge ended. */
+    default void eventReleased(String eventKey) {}
+
+    /** The origin accepted {@code s} (or another edge's subscription was taken over here). */
+    default void accepted(Subscription s) {}
+
+    /** A client joined an accepted subscription (another tab of the user). */
+    default void joined(Subscription.Client c) {}
+
+    /** {@code s} ended; its origin is told (or will be) by this edge. */
+    default void ended(Subscription s) {}
+
+    /** Nobody listens: an edge alone. */
+    RegistryEvents NONE = new RegistryEvents() {};
+}
