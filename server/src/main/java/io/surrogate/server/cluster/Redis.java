@@ -25,7 +25,7 @@ import java.util.logging.Logger;
 
 /**
  * The edge's connections to the Redis that several edges share: one Redis, or a Redis Cluster
- * found from its seed nodes. Lettuce, on one Netty IO thread of its own: its callbacks never
+ * found from its seed nodes. Lettuce, on two Netty IO threads of its own: its callbacks never
  * block and never touch a client's response themselves (they hand writes to the response's IO
  * thread). While one Redis cannot be reached, commands fail at once (on a Cluster they wait,
  * at most {@value #MAX_QUEUED_COMMANDS} of them, for the node's connection) and Lettuce
@@ -40,6 +40,8 @@ public final class Redis implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("surrogate.redis");
     /** Keys and values: UTF-8 keys, byte values. */
     public static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    /** How long a connection (TCP and the handshake) may take, at least. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** The longest wait between two reconnect attempts. */
     public static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(1);
 
@@ -78,11 +80,13 @@ public final class Redis implements AutoCloseable {
             throw new IllegalArgumentException("no Redis seeds");
         }
         ClientResources resources = ClientResources.builder()
-                .ioThreadPoolSize(1)
-                .computationThreadPoolSize(1)
+                .ioThreadPoolSize(2) // Lettuce's least
+                .computationThreadPoolSize(2)
                 .reconnectDelay(() -> Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, java.util.concurrent.TimeUnit.MILLISECONDS))
                 .build();
-        List<RedisURI> uris = settings.seeds().stream().map(u -> uri(u, settings.commandTimeout())).toList();
+        // connecting (TCP, then HELLO) may take longer than one command on a busy machine; commands keep the command timeout
+        Duration connectTimeout = settings.commandTimeout().compareTo(CONNECT_TIMEOUT) > 0 ? settings.commandTimeout() : CONNECT_TIMEOUT;
+        List<RedisURI> uris = settings.seeds().stream().map(u -> uri(u, connectTimeout)).toList();
         Throwable last = null;
         for (RedisURI seed : uris) {
             RedisClient probe = RedisClient.create(resources, seed);
@@ -161,7 +165,7 @@ public final class Redis implements AutoCloseable {
                 .disconnectedBehavior(disconnected)
                 .requestQueueSize(MAX_QUEUED_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
-                .socketOptions(SocketOptions.builder().connectTimeout(settings.commandTimeout()).keepAlive(true).build())
+                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build())
                 .build();
     }
 
