@@ -49,11 +49,6 @@ public final class RedisHealth implements AutoCloseable {
                 error -> LOG.severe(() -> LogLine.of("redis-events-failed").with("error", String.valueOf(error)).toString()));
     }
 
-    /** Whether no connection to Redis is lost now. */
-    public boolean connected() {
-        return connected;
-    }
-
     /**
      * Counts a Redis command that failed or timed out, by what it was for ({@code replay},
      * {@code publish}, {@code history}, {@code directory}, ...): {@code surrogate.redis.failures}.

@@ -16,6 +16,9 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +28,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -61,7 +65,7 @@ class SharedReplaySetTest {
 
     @Test
     void aDeliveryAcceptedAtOneEdgeIsRefusedAtTheOthers() throws Exception {
-        try (RedisServer redis = RedisServer.start(); Edges edges = Edges.start(3, redis, s -> s)) {
+        try (RedisServer redis = RedisServer.start(); Edges edges = Edges.start(3, List.of(redis.uri()), s -> s)) {
             Sse client = Sse.open(edges.edge(0), "/fan?e=news");
             assertThat(eventually(() -> edges.edge(0).heldConnections() == 1)).isTrue();
 
@@ -95,7 +99,7 @@ class SharedReplaySetTest {
 
     @Test
     void withRedisDownDeliveriesFailClosedClientsStayHeldAndEdgesRecoverByThemselves() throws Exception {
-        try (RedisServer redis = RedisServer.start(); Edges edges = Edges.start(2, redis, s -> s)) {
+        try (RedisServer redis = RedisServer.start(); Edges edges = Edges.start(2, List.of(redis.uri()), s -> s)) {
             Sse held = Sse.open(edges.edge(0), "/fan?e=news");
             assertThat(eventually(() -> edges.edge(0).heldConnections() == 1)).isTrue();
             Outgoing before = edges.fanOut(0, "news", "before");
@@ -140,7 +144,7 @@ class SharedReplaySetTest {
 
     @Test
     void withTheLocalFallbackAnEdgeChecksItsOwnNoncesWhileRedisIsDown() throws Exception {
-        try (RedisServer redis = RedisServer.start(); Edges edges = Edges.start(2, redis, s -> s.withReplayFallbackLocal(true))) {
+        try (RedisServer redis = RedisServer.start(); Edges edges = Edges.start(2, List.of(redis.uri()), s -> s.withReplayFallbackLocal(true))) {
             Sse held = Sse.open(edges.edge(0), "/fan?e=news");
             assertThat(eventually(() -> edges.edge(0).heldConnections() == 1)).isTrue();
             Outgoing before = edges.fanOut(0, "news", "before");
@@ -169,6 +173,69 @@ class SharedReplaySetTest {
             assertThat(edges.send(0, after).word()).isEqualTo("delivered");
             assertThat(edges.send(1, after).word()).as("refused at the other edge by Redis again").isEqualTo("replay");
             held.close();
+        }
+    }
+
+    @Test
+    void aReplayIsRefusedAcrossEdgesOnARedisCluster() throws Exception {
+        try (RedisServer.Cluster cluster = RedisServer.cluster(); Edges edges = Edges.start(2, cluster.uris(), s -> s)) {
+            Sse client = Sse.open(edges.edge(0), "/fan?e=news");
+            assertThat(eventually(() -> edges.edge(0).heldConnections() == 1)).isTrue();
+            // nonces whose keys hash to every node's slots
+            for (int i = 0; i < 6; i++) {
+                Outgoing o = edges.fanOut(0, "news", "n" + i);
+                assertThat(edges.send(0, o).word()).isEqualTo("delivered");
+                assertThat(client.nextData()).isEqualTo("n" + i);
+                assertThat(edges.send(1, o).word()).as("replayed at the other edge").isEqualTo("replay");
+            }
+            client.close();
+        }
+    }
+
+    @Test
+    void aSlowRedisHoldsOnlyTheDeliveriesThatWaitForIt() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+                Edges edges = Edges.start(1, List.of(redis.uri()), s -> s.withCommandTimeout(Duration.ofSeconds(60)))) {
+            Sse held = Sse.open(edges.edge(0), "/fan?e=news");
+            assertThat(eventually(() -> edges.edge(0).heldConnections() == 1)).isTrue();
+            redis.cli("client", "pause", "60000", "write");
+            List<CompletableFuture<Delivery>> waiting = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                waiting.add(edges.sendAsync(0, edges.fanOut(0, "news", "slow" + i)));
+            }
+            // while they wait for Redis, the edge's IO threads serve everything else
+            int beats = held.heartbeats();
+            assertThat(eventually(() -> held.heartbeats() >= beats + 2)).as("heartbeats while Redis is paused").isTrue();
+            HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + edges.edge(0).originAddress().getPort() + "/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            Sse late = Sse.open(edges.edge(0), "/fan?e=news");
+            assertThat(eventually(() -> edges.edge(0).heldConnections() == 2)).as("a new client is held").isTrue();
+            assertThat(waiting).as("the deliveries still wait for Redis").noneMatch(CompletableFuture::isDone);
+            assertThat(sample(edges.edge(0), "surrogate_redis_connected")).isEqualTo(1);
+
+            redis.cli("client", "unpause");
+            for (var w : waiting) {
+                assertThat(w.get(WAIT.toSeconds(), TimeUnit.SECONDS).word()).isEqualTo("delivered");
+            }
+            held.close();
+            late.close();
+        }
+    }
+
+    @Test
+    void aRedisSlowerThanTheCommandTimeoutIsUnavailable() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+                Edges edges = Edges.start(1, List.of(redis.uri()), s -> s.withCommandTimeout(Duration.ofMillis(300)))) {
+            redis.cli("client", "pause", "30000", "write");
+            Delivery refused = edges.send(0, edges.fanOut(0, "news", "slow"));
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.word()).isEqualTo("replay-set-unavailable");
+            assertThat(sample(edges.edge(0), "surrogate_redis_failures_total{use=\"replay\"}")).isPositive();
+            assertThat(sample(edges.edge(0), "surrogate_redis_connected")).as("slow is not disconnected").isEqualTo(1);
+            redis.cli("client", "unpause");
+            assertThat(edges.send(0, edges.fanOut(0, "news", "fast")).word()).isEqualTo("no-subscriber");
         }
     }
 
@@ -231,7 +298,7 @@ class SharedReplaySetTest {
             this.origin = origin;
         }
 
-        static Edges start(int n, RedisServer redis, UnaryOperator<RedisSettings> tune) throws Exception {
+        static Edges start(int n, List<URI> seeds, UnaryOperator<RedisSettings> tune) throws Exception {
             Path dir = Files.createTempDirectory("surrogate-replay-test-");
             Path keys = Files.createDirectory(dir.resolve("keys"));
             Path rules = Files.createDirectory(dir.resolve("rules"));
@@ -241,7 +308,7 @@ class SharedReplaySetTest {
             byte[] secret = TinkKeys.hmacSecret(Keyring.open(keys).find("origin").orElseThrow());
             Edges edges = new Edges(dir, new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), secret, null).start());
             try {
-                RedisSettings settings = tune.apply(RedisSettings.of(List.of(redis.uri())));
+                RedisSettings settings = tune.apply(RedisSettings.of(seeds));
                 for (int i = 0; i < n; i++) {
                     ServerConfig c = ServerConfig.loopback(List.of(rules), keys, Optional.of(edges.origin.baseUri()))
                             .withWatchRules(false).withRedis(settings);
@@ -271,6 +338,11 @@ class SharedReplaySetTest {
         Delivery send(int i, Outgoing o) {
             origin.setEdge(URI.create("http://127.0.0.1:" + edge(i).originAddress().getPort()));
             return origin.send(o);
+        }
+
+        CompletableFuture<Delivery> sendAsync(int i, Outgoing o) {
+            origin.setEdge(URI.create("http://127.0.0.1:" + edge(i).originAddress().getPort()));
+            return origin.sendAsync(o);
         }
 
         @Override
