@@ -13,6 +13,7 @@ import io.surrogate.server.origin.SampleOrigin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -144,7 +146,8 @@ class SharedReplaySetTest {
 
     @Test
     void withTheLocalFallbackAnEdgeChecksItsOwnNoncesWhileRedisIsDown() throws Exception {
-        try (RedisServer redis = RedisServer.start(); Edges edges = Edges.start(2, List.of(redis.uri()), s -> s.withReplayFallbackLocal(true))) {
+        try (RedisServer redis = RedisServer.start();
+                Edges edges = Edges.start(2, List.of(redis.uri()), s -> s.withReplayFallbackLocal(true))) {
             Sse held = Sse.open(edges.edge(0), "/fan?e=news");
             assertThat(eventually(() -> edges.edge(0).heldConnections() == 1)).isTrue();
             Outgoing before = edges.fanOut(0, "news", "before");
@@ -181,13 +184,14 @@ class SharedReplaySetTest {
         try (RedisServer.Cluster cluster = RedisServer.cluster(); Edges edges = Edges.start(2, cluster.uris(), s -> s)) {
             Sse client = Sse.open(edges.edge(0), "/fan?e=news");
             assertThat(eventually(() -> edges.edge(0).heldConnections() == 1)).isTrue();
-            // nonces whose keys hash to every node's slots
-            for (int i = 0; i < 6; i++) {
+            // until every node holds a nonce's key (random nonces: a third of them on each node)
+            for (int i = 0; i < 60 && !cluster.nodes().stream().allMatch(SharedReplaySetTest::holdsKeys); i++) {
                 Outgoing o = edges.fanOut(0, "news", "n" + i);
                 assertThat(edges.send(0, o).word()).isEqualTo("delivered");
                 assertThat(client.nextData()).isEqualTo("n" + i);
                 assertThat(edges.send(1, o).word()).as("replayed at the other edge").isEqualTo("replay");
             }
+            assertThat(cluster.nodes()).allMatch(SharedReplaySetTest::holdsKeys);
             client.close();
         }
     }
@@ -240,7 +244,7 @@ class SharedReplaySetTest {
     }
 
     /** Sends fresh fan-outs of {@code data} to edge {@code i} until one is answered as {@code done} says; that answer. */
-    private static Delivery awaitDelivery(Edges edges, int i, String data, java.util.function.Predicate<Delivery> done)
+    private static Delivery awaitDelivery(Edges edges, int i, String data, Predicate<Delivery> done)
             throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         Delivery last = null;
@@ -265,12 +269,20 @@ class SharedReplaySetTest {
         return condition.getAsBoolean();
     }
 
+    private static boolean holdsKeys(RedisServer node) {
+        try {
+            return Long.parseLong(node.cli("dbsize").strip()) > 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The nonce keys in Redis. */
     private static List<String> scan(RedisServer redis) {
         try {
             return redis.cli("--scan", "--pattern", RedisReplayStore.PREFIX + "*").lines().filter(l -> !l.isBlank()).toList();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
