@@ -14,19 +14,26 @@ import io.surrogate.server.metrics.ServerMetrics;
 public final class EdgeCluster implements AutoCloseable {
     private final Redis redis;
     private final ServerMetrics metrics;
+    private final RedisHealth health;
 
     public EdgeCluster(Redis redis, ServerMetrics metrics) {
         this.redis = redis;
         this.metrics = metrics;
+        this.health = new RedisHealth(redis, metrics);
     }
 
     public Redis redis() {
         return redis;
     }
 
+    /** Whether Redis is reached now; where the parts that use it count their failures. */
+    public RedisHealth health() {
+        return health;
+    }
+
     /** The replay set the edges share; {@code local} is this edge's own (the fallback when the operator chose it). */
     public ReplayStore replayStore(ReplayGuard local) {
-        return local;
+        return new RedisReplayStore(redis, health, local);
     }
 
     /** The router that reaches the other edges too. */
@@ -36,6 +43,7 @@ public final class EdgeCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        health.close();
         redis.close();
     }
 }

@@ -171,6 +171,11 @@ public final class ReplayGuard implements ReplayStore {
         return v;
     }
 
+    /** How long after its timestamp a nonce is remembered, in seconds: the signature window. */
+    public long windowSeconds() {
+        return windowSeconds;
+    }
+
     /** Nonces held, expired or not (the expired ones go at the next rebuild). */
     @Override
     public synchronized int size() {

@@ -108,6 +108,17 @@ public final class ServerMetrics implements AutoCloseable {
         count("surrogate.admin.refused", "Requests to /admin/* and /metrics refused, by reason", "reason", reason);
     }
 
+    /** Redis commands that failed or timed out, by what the edge used Redis for (replay, publish, history, directory, ...). */
+    public void redisFailure(String use) {
+        count("surrogate.redis.failures", "Redis commands that failed or timed out, by use", "use", use);
+    }
+
+    /** A connection to Redis re-established after it was lost. */
+    public void redisReconnect() {
+        counters.computeIfAbsent("surrogate.redis.reconnects", k -> Counter.builder(k)
+                .description("Connections to Redis re-established after they were lost").register(registry)).increment();
+    }
+
     public Timer originLatency(boolean subscribe) {
         return subscribe ? subscribeLatency : unsubscribeLatency;
     }
