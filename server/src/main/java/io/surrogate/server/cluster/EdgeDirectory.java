@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -57,6 +58,7 @@ public final class EdgeDirectory implements AutoCloseable {
     private volatile Consumer<Reading> afterReading = r -> {};
     /** epoch ms of the first successful tick after the last failed one; 0 while failing */
     private volatile long upSince;
+    private volatile boolean failing;
     private volatile boolean closed;
     private Scheduler.Timer timer;
 
@@ -183,13 +185,21 @@ public final class EdgeDirectory implements AutoCloseable {
         if (upSince == 0) {
             upSince = now;
         }
+        if (failing) {
+            failing = false;
+            LOG.info(() -> LogLine.of("redis-recovered").with("what", "directory").toString());
+        }
         afterReading.accept(new Reading(List.copyOf(next.values()), now, upSince));
     }
 
     private void failed(Throwable error) {
+        boolean first = !failing;
+        failing = true;
         upSince = 0;
         metrics.redisFailure("directory");
-        LOG.warning(() -> LogLine.of("redis-failed").with("what", "directory").with("reason", String.valueOf(error)).toString());
+        // once per outage: every third of the ttl would flood the log
+        LOG.log(first ? Level.WARNING : Level.FINE, () -> LogLine.of("redis-failed").with("what", "directory")
+                .with("reason", String.valueOf(error)).toString());
     }
 
     /** Stops renewing, and leaves the directory (waits up to the command timeout for Redis to answer). */
