@@ -92,7 +92,7 @@ public final class ClusterRouter implements DeliveryRouter {
                 if (!directory.alive(record.edge()) || address == null) {
                     return CompletableFuture.completedFuture(Routed.QUEUED_ONE);
                 }
-                return relay.pass(record.edge(), address, token, kept, posted).thenApply(Routed::relayed);
+                return relay.pass(record.edge(), address, token, kept, posted).thenApply(Routed::passedOn);
             });
         });
     }

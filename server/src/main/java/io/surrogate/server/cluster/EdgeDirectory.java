@@ -9,6 +9,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -126,14 +127,14 @@ public final class EdgeDirectory implements AutoCloseable {
         long now = clock.millis();
         List<Map<String, Object>> list = new ArrayList<>();
         for (Entry e : edges()) {
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", e.id());
             m.put("address", e.address());
             m.put("alive", e.id().equals(self) ? !closed : e.aliveAt(now));
             m.put("expiresAt", e.expiresAt());
             list.add(m);
         }
-        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        Map<String, Object> out = new LinkedHashMap<>();
         out.put("self", self);
         out.put("edges", list);
         return out;

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.logging.Logger;
 
@@ -47,7 +48,7 @@ final class Relay {
         try {
             uri = URI.create(scheme + "://" + address + DeliveryHandler.PATH);
         } catch (IllegalArgumentException e) {
-            return java.util.concurrent.CompletableFuture.completedFuture(unanswered(edge, "bad address " + address));
+            return CompletableFuture.completedFuture(unanswered(edge, "bad address " + address));
         }
         OriginRequest request = new OriginRequest(Optional.empty(), "POST", DeliveryHandler.PATH, List.of(
                 new Decision.HeaderField("X-Event-Id", kept.eventId()),

@@ -35,7 +35,7 @@ public interface DeliveryRouter {
         }
 
         /** A unicast passed on to the edge that holds it (issue 13): its answer is the delivery's; unanswered, the event is queued. */
-        public static Routed relayed(Relayed r) {
+        public static Routed passedOn(Relayed r) {
             return new Routed(0, r.answered() ? 0 : 1, 0, r);
         }
     }
