@@ -43,11 +43,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Several real edges on one real Redis (issue 13), sharing their keyring and rules, with the
  * real sample origin: a unicast posted to an edge that does not hold its subscription is passed
- * on to the one that does; {@code /admin/edges} lists the edges; an edge killed with SIGKILL
+ * on to the one that does (on one Redis and on a three-node Redis Cluster); {@code /admin/edges} lists the edges; an edge killed with SIGKILL
  * turns dead in the directory, a unicast for its client is kept (202), and a surviving edge
  * unsubscribes its subscription at the origin.
  *
@@ -67,6 +69,8 @@ class ManyEdgesTest {
     private Path rules;
     private byte[] secret;
     private RedisServer redisServer;
+    private RedisServer.Cluster redisCluster;
+    private List<URI> seeds;
     private Redis redis;
     private SampleOrigin origin;
     private final List<EdgeServer> edges = new ArrayList<>();
@@ -82,8 +86,6 @@ class ManyEdgesTest {
         Keyring.write(keys, EdgeFixture.TOKEN_KEY, TinkKeys.generate(KeyPurpose.TOKEN));
         Keyring.write(keys, EdgeFixture.ORIGIN_KEY, TinkKeys.generate(KeyPurpose.HMAC));
         secret = TinkKeys.hmacSecret(Keyring.open(keys).find(EdgeFixture.ORIGIN_KEY).orElseThrow());
-        redisServer = RedisServer.start();
-        redis = Redis.connect(RedisSettings.of(List.of(redisServer.uri())));
         origin = new SampleOrigin(new InetSocketAddress("127.0.0.1", 0), secret, null).start();
     }
 
@@ -96,8 +98,15 @@ class ManyEdgesTest {
             e.close();
         }
         origin.close();
-        redis.close();
-        redisServer.close();
+        if (redis != null) {
+            redis.close();
+        }
+        if (redisServer != null) {
+            redisServer.close();
+        }
+        if (redisCluster != null) {
+            redisCluster.close();
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
@@ -114,8 +123,21 @@ class ManyEdgesTest {
                 .withRedis(redis);
     }
 
+    /** One Redis, or a three-node Redis Cluster (the edges get every node as a seed). */
+    private void redis(boolean cluster) throws Exception {
+        if (cluster) {
+            redisCluster = RedisServer.cluster();
+            seeds = redisCluster.uris();
+        } else {
+            redisServer = RedisServer.start();
+            seeds = List.of(redisServer.uri());
+        }
+        redis = Redis.connect(RedisSettings.of(seeds));
+        assertThat(redis.isCluster()).isEqualTo(cluster);
+    }
+
     private RedisSettings settings() {
-        return RedisSettings.of(List.of(redisServer.uri())).withDirectory(TTL, GRACE);
+        return RedisSettings.of(seeds).withDirectory(TTL, GRACE);
     }
 
     private EdgeServer edge(String id, RedisSettings settings) throws Exception {
@@ -133,8 +155,10 @@ class ManyEdgesTest {
         return origin.deliver(token, "7", "B", body.getBytes(StandardCharsets.UTF_8));
     }
 
-    @Test
-    void aUnicastPostedToAnyEdgeReachesItsClientOnce() throws Exception {
+    @ParameterizedTest(name = "cluster: {0}")
+    @ValueSource(booleans = {false, true})
+    void aUnicastPostedToAnyEdgeReachesItsClientOnce(boolean cluster) throws Exception {
+        redis(cluster);
         EdgeServer e1 = edge("edge-1", settings());
         EdgeServer e2 = edge("edge-2", settings());
         EdgeServer e3 = edge("edge-3", settings());
@@ -185,6 +209,7 @@ class ManyEdgesTest {
 
     @Test
     void aKilledEdgeTurnsDeadAndASurvivorUnsubscribesItsSubscriptions() throws Exception {
+        redis(false);
         EdgeServer e1 = edge("edge-1", settings());
         EdgeServer e2 = edge("edge-2", settings());
         int[] ports = child("edge-3");
@@ -236,7 +261,7 @@ class ManyEdgesTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path err = dir.resolve(id + ".err");
         Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), ChildEdge.class.getName(),
-                rules.toString(), keys.toString(), origin.baseUri().toString(), redisServer.url(), id,
+                rules.toString(), keys.toString(), origin.baseUri().toString(), seeds.get(0).toString(), id,
                 Long.toString(TTL.toMillis()), Long.toString(GRACE.toMillis())).redirectError(err.toFile()).start();
         children.add(p);
         String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();

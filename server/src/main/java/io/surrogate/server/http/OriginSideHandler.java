@@ -85,6 +85,11 @@ public final class OriginSideHandler implements HttpHandler {
                     Responses.text(exchange, 404, "this edge is alone: the edges are listed with --redis\n");
                     return;
                 }
+                if (!exchange.getRequestMethod().equals(Methods.GET)) {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
+                    Responses.text(exchange, 405, "GET the edges\n");
+                    return;
+                }
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
                 exchange.getResponseSender().send(EventFrame.JSON.toJson(edges.get()) + "\n");
             }
