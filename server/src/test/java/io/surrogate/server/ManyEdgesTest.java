@@ -169,6 +169,9 @@ class ManyEdgesTest {
             record(token, "edge-1");
             assertThat(EdgeFixture.eventually(WAIT, () -> aliveIn(e2).size() == 4)).as("edge-2 sees the four edges alive").isTrue();
             assertThat(edgesOf(e2)).containsEntry("edge-1", "127.0.0.1:" + e1.originAddress().getPort());
+            HttpResponse<String> fromABrowser = http.send(HttpRequest.newBuilder(originSide(e2).resolve("/admin/edges"))
+                    .header("Origin", "https://example.com").timeout(WAIT).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(fromABrowser.statusCode()).as("an operators' endpoint, never for a browser").isEqualTo(403);
 
             // posted to an edge that does not hold it: passed on, and the answer is the holder's
             Delivery relayed = deliverAt(e2, token, "hello");

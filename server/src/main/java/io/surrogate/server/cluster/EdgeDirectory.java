@@ -172,6 +172,9 @@ public final class EdgeDirectory implements AutoCloseable {
     }
 
     private void read(long now, List<ScoredValue<byte[]>> scored, Map<String, byte[]> addresses) {
+        if (closed) {
+            return; // the edge stops: nothing more is reaped from here
+        }
         Map<String, Entry> next = new HashMap<>();
         for (ScoredValue<byte[]> v : scored) {
             if (!v.hasValue()) {
