@@ -101,20 +101,26 @@ public final class EdgeServer implements AutoCloseable {
         this.origin = new OriginClient(config.origin());
         OriginCalls calls = originCalls.apply(adapt(origin, originCallsOut));
         EnvironmentHolder env = new EnvironmentHolder();
-        this.registry = new LocalRegistry(calls, metrics, env, scheduler, config.clock(), new ReplayBudget(config.replayBudget()),
-                config.maxQueuedBytes(), () -> rules.current().keys());
+        LocalRegistry localRegistry = new LocalRegistry(calls, metrics, env, scheduler, config.clock(),
+                new ReplayBudget(config.replayBudget()), config.maxQueuedBytes(), () -> rules.current().keys());
+        this.registry = localRegistry;
         ReplayGuard localReplays = new ReplayGuard(config.replayCapacity(), config.signatureWindow().toSeconds());
         // issue 13: with --redis, the replay set and the routing are the edges' together
         this.cluster = cluster(config);
         ReplayStore replays = cluster == null ? localReplays : cluster.replayStore(localReplays);
         LocalRouter localRouter = new LocalRouter(registry);
+        // with Redis a token another edge minted is routed to that edge, unless the operator kept the 421 redirect
         DeliveryHandler deliveries = new DeliveryHandler(rules,
-                new DeliveryVerifier(config.edgeId(), config.signatureWindow().toSeconds(), registry::byToken), replays,
-                cluster == null ? localRouter : cluster.router(localRouter), metrics, config.clock(), config.maxEventSize());
+                new DeliveryVerifier(config.edgeId(), config.signatureWindow().toSeconds(), registry::byToken,
+                        cluster != null && !config.redis().redirectForeign()),
+                replays, cluster == null ? null : localReplays,
+                cluster == null ? localRouter : cluster.router(localRouter, origin, config.tls().originSide().isPresent()), metrics,
+                config.clock(), config.maxEventSize());
         ClientHandler clients = new ClientHandler(connections, rules, new RateLimiter(),
                 new SubscribeFlow(registry, calls, metrics, scheduler, config.clock()), metrics, env, config.clock(), config.maxBody(),
                 config.fallback());
-        OriginSideHandler originSide = new OriginSideHandler(deliveries, metrics, rules, () -> !stopping, config.admin());
+        OriginSideHandler originSide = new OriginSideHandler(deliveries, metrics, rules, () -> !stopping, config.admin(),
+                cluster == null ? null : cluster.directory()::describe);
         metrics.gauge("surrogate.client.connections", "Client connections open (held or not)", connections::open);
         metrics.gauge("surrogate.client.capacity", "Client connections the edge accepts before refusing", connections::capacity);
         metrics.gauge("surrogate.replay.nonces", "Delivery nonces remembered against replays by this edge", replays::size);
@@ -167,6 +173,9 @@ public final class EdgeServer implements AutoCloseable {
         String advertised = config.advertisedAddress().orElse(originAddress.getHostString() + ":" + originAddress.getPort());
         this.environment = new EdgeEnvironment(config.edgeId(), advertised, config.clock());
         env.set(environment);
+        if (cluster != null) {
+            cluster.start(advertised, localRegistry, () -> rules.current().keys());
+        }
         if (config.watchRules()) {
             try {
                 rules.watch();
@@ -192,7 +201,7 @@ public final class EdgeServer implements AutoCloseable {
             return null;
         }
         try {
-            return new EdgeCluster(Redis.connect(config.redis()), metrics);
+            return new EdgeCluster(Redis.connect(config.redis()), metrics, config.edgeId(), scheduler, config.clock());
         } catch (Redis.Unreachable e) {
             close();
             throw new StartException(e.getMessage() + " (check --redis, or start without it: an edge alone needs no Redis)", null);

@@ -5,6 +5,12 @@ import io.surrogate.server.delivery.LocalRouter;
 import io.surrogate.server.delivery.ReplayGuard;
 import io.surrogate.server.delivery.ReplayStore;
 import io.surrogate.server.metrics.ServerMetrics;
+import io.surrogate.engine.token.KeySource;
+import io.surrogate.server.subscribe.LocalRegistry;
+import io.surrogate.server.time.Scheduler;
+import io.surrogate.server.upstream.OriginClient;
+import java.time.InstantSource;
+import java.util.function.Supplier;
 
 /**
  * What an edge shares with the others on Redis (issue 13), wired in one place: the replay set,
@@ -15,11 +21,30 @@ public final class EdgeCluster implements AutoCloseable {
     private final Redis redis;
     private final ServerMetrics metrics;
     private final RedisHealth health;
+    private final EdgeDirectory directory;
+    private final History history = History.NONE;
 
-    public EdgeCluster(Redis redis, ServerMetrics metrics) {
+    public EdgeCluster(Redis redis, ServerMetrics metrics, String edgeId, Scheduler scheduler, InstantSource clock) {
         this.redis = redis;
         this.metrics = metrics;
         this.health = new RedisHealth(redis, metrics);
+        this.directory = new EdgeDirectory(redis, edgeId, scheduler, clock, metrics);
+    }
+
+    /** The edges sharing the Redis, as this one last read them. */
+    public EdgeDirectory directory() {
+        return directory;
+    }
+
+    /**
+     * The edge listens: it joins the directory at {@code advertised} (its origin side) and, on
+     * the directory's tick, reaps the subscriptions of dead edges (notices through {@code registry},
+     * signed with the keyring's current keys).
+     */
+    public void start(String advertised, LocalRegistry registry, Supplier<? extends KeySource> keys) {
+        Reaper reaper = new Reaper(redis, directory, registry, keys, metrics);
+        directory.afterReading(reaper::after);
+        directory.start(advertised);
     }
 
     public Redis redis() {
@@ -36,13 +61,18 @@ public final class EdgeCluster implements AutoCloseable {
         return new RedisReplayStore(redis, health, local);
     }
 
-    /** The router that reaches the other edges too. */
-    public DeliveryRouter router(LocalRouter local) {
-        return new ClusterRouter(local);
+    /**
+     * The router that reaches the other edges too; it passes unicasts on to the edge that holds
+     * them with {@code client} (the edge's HTTP client), over TLS when {@code tls} (the edges'
+     * origin-side listeners are configured alike).
+     */
+    public DeliveryRouter router(LocalRouter local, OriginClient client, boolean tls) {
+        return new ClusterRouter(local, redis, history, directory, new Relay(client, tls, metrics), metrics);
     }
 
     @Override
     public void close() {
+        directory.close();
         health.close();
         redis.close();
     }

@@ -13,17 +13,26 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
  * {@code POST /deliver-event}: the body read, then {@link DeliveryVerifier} (signature, token),
  * the {@link ReplayStore}, and the {@link DeliveryRouter}, in that order; each refusal has its
  * own status and a one-word body the origin can act on (docs/protocol.md).
+ *
+ * <p>With several edges (issue 13) a unicast may come from another edge that passed it on
+ * ({@link RelayMac#HEADER}): the origin's signature and the token are verified as usual, then the
+ * relay's MAC (a wrong one is {@code 401 bad-relay}); its nonce goes to this edge's own replay set
+ * only (the first edge checked the shared one), and it is delivered here or nowhere, at the
+ * position the first edge kept it at.
  */
 public final class DeliveryHandler implements HttpHandler {
     private static final Logger LOG = Logger.getLogger("surrogate.delivery");
@@ -40,10 +49,16 @@ public final class DeliveryHandler implements HttpHandler {
     private static final Verdict.Refusal REPLAY_SET_UNAVAILABLE = new Verdict.Refusal(503, "replay-set-unavailable",
             "the replay set shared by the edges did not answer; retry");
     private static final Verdict.Refusal EDGE_ERROR = new Verdict.Refusal(500, "edge-error", "the edge failed to route the delivery");
+    private static final Verdict.Refusal BAD_RELAY = new Verdict.Refusal(401, "bad-relay",
+            "the X-Surrogate-Relay header does not verify (the edges must share their keyring)");
+    private static final Verdict.Refusal REDIS_UNAVAILABLE = new Verdict.Refusal(503, "redis-unavailable",
+            "the Redis the edges share did not answer; retry");
+    private static final HttpString X_SURROGATE_RELAY = new HttpString(RelayMac.HEADER);
 
     private final LiveRules rules;
     private final DeliveryVerifier verifier;
     private final ReplayStore replays;
+    private final ReplayStore relayReplays;
     private final DeliveryRouter router;
     private final ServerMetrics metrics;
     private final InstantSource clock;
@@ -51,11 +66,16 @@ public final class DeliveryHandler implements HttpHandler {
     /** The last content type seen, so that kept events share one string (origins send the same one or two). */
     private volatile String lastContentType = DEFAULT_CONTENT_TYPE;
 
-    public DeliveryHandler(LiveRules rules, DeliveryVerifier verifier, ReplayStore replays, DeliveryRouter router,
-            ServerMetrics metrics, InstantSource clock, int maxEventSize) {
+    /**
+     * @param relayReplays this edge's own replay set, for the unicasts other edges pass on; null
+     *        for an edge alone, which takes no relays (the header is ignored)
+     */
+    public DeliveryHandler(LiveRules rules, DeliveryVerifier verifier, ReplayStore replays, ReplayStore relayReplays,
+            DeliveryRouter router, ServerMetrics metrics, InstantSource clock, int maxEventSize) {
         this.rules = rules;
         this.verifier = verifier;
         this.replays = replays;
+        this.relayReplays = relayReplays;
         this.router = router;
         this.metrics = metrics;
         this.clock = clock;
@@ -87,22 +107,43 @@ public final class DeliveryHandler implements HttpHandler {
         String id = single(exchange, X_EVENT_ID);
         String user = single(exchange, X_EVENT_USER);
         String token = single(exchange, X_EVENT_TOKEN);
-        Verdict verdict = verifier.verify(id, user, token, single(exchange, X_EVENT_SIGNATURE), exchange.getRequestURI(), body, now,
+        String signature = single(exchange, X_EVENT_SIGNATURE);
+        Verdict verdict = verifier.verify(id, user, token, signature, exchange.getRequestURI(), body, now,
                 generation.originKeys(), generation.keys());
         if (verdict instanceof Verdict.Refusal refusal) {
             refuse(exchange, refusal);
             return;
         }
         Verdict.Verified ok = (Verdict.Verified) verdict;
-        EventFrame frame = new EventFrame(id, body, shared(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE)));
+        String contentType = shared(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE));
         boolean fanOut = user == null || user.isEmpty();
-        later(exchange, replays.remember(ok.header().nonce(), ok.header().timestamp(), now.getEpochSecond()), replay -> {
+        String relay = relayReplays == null || fanOut ? null : single(exchange, X_SURROGATE_RELAY);
+        if (relay != null) {
+            long position = relay == DeliveryVerifier.REPEATED ? -1 : RelayMac.verify(relay, ok.key(), signature);
+            if (position < 0) {
+                refuse(exchange, BAD_RELAY);
+                return;
+            }
+            EventFrame kept = new EventFrame(id, body, contentType, position);
+            DeliveryRouter.Posted relayed = new DeliveryRouter.Posted(user, signature, ok.key(), true);
+            route(exchange, relayReplays, ok, now, () -> router.unicast(token, ok.held(), kept, relayed));
+            return;
+        }
+        EventFrame frame = new EventFrame(id, body, contentType);
+        DeliveryRouter.Posted posted = new DeliveryRouter.Posted(user, signature, ok.key(), false);
+        route(exchange, replays, ok, now,
+                () -> fanOut ? router.fanOut(ok.key().name(), id, frame) : router.unicast(token, ok.held(), frame, posted));
+    }
+
+    /** The nonce remembered in {@code seen}, then the delivery routed and answered. */
+    private void route(HttpServerExchange exchange, ReplayStore seen, Verdict.Verified ok, Instant now,
+            Supplier<CompletionStage<DeliveryRouter.Routed>> routing) {
+        later(exchange, seen.remember(ok.header().nonce(), ok.header().timestamp(), now.getEpochSecond()), replay -> {
             if (replay != ReplayStore.Result.FRESH) {
                 refuseReplay(exchange, replay);
                 return;
             }
-            later(exchange, fanOut ? router.fanOut(ok.key().name(), id, frame) : router.unicast(token, ok.held(), frame),
-                    routed -> answer(exchange, routed));
+            later(exchange, routing.get(), routed -> answer(exchange, routed));
         });
     }
 
@@ -119,6 +160,13 @@ public final class DeliveryHandler implements HttpHandler {
         }
         f.whenComplete((value, error) -> exchange.getIoThread().execute(() -> {
             if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof DeliveryRouter.Unavailable) {
+                    exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                    refuse(exchange, REDIS_UNAVAILABLE);
+                    return;
+                }
                 LOG.warning(() -> LogLine.of("delivery-failed").with("reason", String.valueOf(error)).toString());
                 refuse(exchange, EDGE_ERROR);
                 return;
@@ -149,6 +197,22 @@ public final class DeliveryHandler implements HttpHandler {
     }
 
     private void answer(HttpServerExchange exchange, DeliveryRouter.Routed routed) {
+        DeliveryRouter.Relayed relayed = routed.relayed();
+        if (relayed != null && relayed.answered()) {
+            // the answer of the edge that holds the subscription is the delivery's answer; that edge counted its result
+            metrics.delivery("relayed");
+            LOG.fine(() -> LogLine.of("delivery").with("result", "relayed").with("edge", relayed.edge())
+                    .with("status", relayed.status()).toString());
+            exchange.setStatusCode(relayed.status());
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE,
+                    relayed.contentType() != null ? relayed.contentType() : DEFAULT_CONTENT_TYPE);
+            exchange.getResponseSender().send(ByteBuffer.wrap(relayed.body()));
+            return;
+        }
+        if (relayed != null) {
+            answer(exchange, 202, "queued", routed.queued() + "\nrelay-failed " + relayed.edge());
+            return;
+        }
         String edges = routed.edges() > 0 ? "\nedges " + routed.edges() : "";
         if (routed.delivered() > 0 || routed.edges() > 0) {
             answer(exchange, 200, "delivered", routed.delivered() + (routed.queued() > 0 ? "\nqueued " + routed.queued() : "") + edges);

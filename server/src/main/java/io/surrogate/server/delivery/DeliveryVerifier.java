@@ -18,6 +18,11 @@ import java.util.function.Function;
  * the window), then the edge's token (authentic, this edge's, for this event and user, not
  * expired, and for a held subscription signed with its rule's origin key), each checked once.
  * The replay check comes after, in the store; the verifier only reads.
+ *
+ * <p>With several edges on Redis (issue 13) a token minted by another edge is no longer foreign:
+ * the edges share their keyring, so it is opened and checked here like one of this edge's own,
+ * and the router passes the delivery on to whichever edge holds it; unless the operator kept the
+ * {@code 421 foreign-token} redirect ({@code --foreign-token redirect}).
  */
 public final class DeliveryVerifier {
     /** Never refuse a signature for its time while checking the MAC: the window is checked after. */
@@ -37,15 +42,19 @@ public final class DeliveryVerifier {
     private final String edgeId;
     private final long windowSeconds;
     private final Function<String, Subscription> heldTokens;
+    private final boolean anyEdgesTokens;
 
     /**
      * @param heldTokens the subscription this edge holds for a token, or null: a token found
      *        there byte for byte is checked against its subscription without being decrypted
+     * @param anyEdgesTokens true (several edges on Redis, no redirect) to take a token another
+     *        edge minted; false to refuse it with {@code 421 foreign-token} and that edge's address
      */
-    public DeliveryVerifier(String edgeId, long windowSeconds, Function<String, Subscription> heldTokens) {
+    public DeliveryVerifier(String edgeId, long windowSeconds, Function<String, Subscription> heldTokens, boolean anyEdgesTokens) {
         this.edgeId = edgeId;
         this.windowSeconds = windowSeconds;
         this.heldTokens = heldTokens;
+        this.anyEdgesTokens = anyEdgesTokens;
     }
 
     /** A delivery's headers; each null when absent, {@link #REPEATED} when sent more than once. */
@@ -105,7 +114,7 @@ public final class DeliveryVerifier {
             } catch (TokenException e) {
                 return new Verdict.Refusal(403, "bad-token", e.getMessage());
             }
-            if (!claims.edgeId().equals(edgeId)) {
+            if (!anyEdgesTokens && !claims.edgeId().equals(edgeId)) {
                 return new Verdict.Refusal(421, "foreign-token", "the token belongs to edge " + claims.edgeId(), claims.edgeAddress());
             }
             event = claims.event();

@@ -15,7 +15,7 @@ public final class LocalRouter implements DeliveryRouter {
     }
 
     @Override
-    public CompletionStage<Routed> unicast(String token, Subscription held, EventFrame frame) {
+    public CompletionStage<Routed> unicast(String token, Subscription held, EventFrame frame, Posted posted) {
         return CompletableFuture.completedFuture(unicastHere(token, held, frame));
     }
 
@@ -24,9 +24,14 @@ public final class LocalRouter implements DeliveryRouter {
         return CompletableFuture.completedFuture(fanOutHere(originKeyName, eventId, frame));
     }
 
+    /** The subscription of {@code token} if this edge holds it ({@code held} when the verifier found it), else null. */
+    public Subscription holder(String token, Subscription held) {
+        return held != null ? held : registry.byToken(token);
+    }
+
     /** To the subscription of {@code token} if this edge holds it. */
     public Routed unicastHere(String token, Subscription held, EventFrame frame) {
-        Subscription sub = held != null ? held : registry.byToken(token);
+        Subscription sub = holder(token, held);
         if (sub == null) {
             return Routed.NONE;
         }

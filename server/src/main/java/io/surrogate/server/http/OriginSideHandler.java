@@ -12,6 +12,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.surrogate.server.LogLine;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -20,7 +21,8 @@ import java.util.logging.Logger;
  * Deliveries carry their own signature; {@code /metrics} and {@code /admin/*} need the
  * operators' bearer token when one is configured ({@link AdminAuth}), and {@code /admin/*} is
  * never done for a browser (a request with an {@code Origin} header), so a page that can reach
- * the listener cannot make its visitor's browser reload the edge.
+ * the listener cannot make its visitor's browser reload the edge. With several edges on Redis,
+ * {@code GET /admin/edges} lists them as this edge last read its directory.
  */
 public final class OriginSideHandler implements HttpHandler {
     private static final Logger LOG = Logger.getLogger("surrogate.admin");
@@ -29,9 +31,13 @@ public final class OriginSideHandler implements HttpHandler {
     private final LiveRules rules;
     private final BooleanSupplier ready;
     private final AdminAuth admin;
+    private final Supplier<Object> edges;
 
-    public OriginSideHandler(DeliveryHandler deliveries, ServerMetrics metrics, LiveRules rules, BooleanSupplier ready, AdminAuth admin) {
+    /** @param edges what {@code GET /admin/edges} answers (issue 13: the directory of edges on Redis); null for an edge alone */
+    public OriginSideHandler(DeliveryHandler deliveries, ServerMetrics metrics, LiveRules rules, BooleanSupplier ready, AdminAuth admin,
+            Supplier<Object> edges) {
         this.admin = admin;
+        this.edges = edges;
         this.deliveries = deliveries;
         this.metrics = metrics;
         this.rules = rules;
@@ -74,8 +80,21 @@ public final class OriginSideHandler implements HttpHandler {
                 exchange.setStatusCode(o.applied() ? 200 : 422);
                 exchange.getResponseSender().send(EventFrame.JSON.toJson(o) + "\n");
             }
+            case "/admin/edges" -> {
+                if (edges == null) {
+                    Responses.text(exchange, 404, "this edge is alone: the edges are listed with --redis\n");
+                    return;
+                }
+                if (!exchange.getRequestMethod().equals(Methods.GET)) {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
+                    Responses.text(exchange, 405, "GET the edges\n");
+                    return;
+                }
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                exchange.getResponseSender().send(EventFrame.JSON.toJson(edges.get()) + "\n");
+            }
             default -> Responses.text(exchange, 404, "not found; this listener serves " + DeliveryHandler.PATH
-                    + ", /metrics, /healthz, /readyz and /admin/reload\n");
+                    + ", /metrics, /healthz, /readyz, /admin/reload and /admin/edges\n");
         }
     }
 

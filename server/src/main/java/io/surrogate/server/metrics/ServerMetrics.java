@@ -119,6 +119,16 @@ public final class ServerMetrics implements AutoCloseable {
                 .description("Connections to Redis re-established after they were lost").register(registry)).increment();
     }
 
+    /** Issue 13: unicasts passed on to the edge that holds them (answered, unanswered) and taken from another edge (received, bad-relay). */
+    public void relay(String result) {
+        count("surrogate.relays", "Unicasts passed on between the edges, by result", "result", result);
+    }
+
+    /** Issue 13: subscriptions of dead edges unsubscribed at the origin by this edge, and dead edges removed from the directory. */
+    public void reaped(String what) {
+        count("surrogate.reaped", "What this edge reaped after other edges died, by what", "what", what);
+    }
+
     public Timer originLatency(boolean subscribe) {
         return subscribe ? subscribeLatency : unsubscribeLatency;
     }

@@ -461,6 +461,15 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         }
     }
 
+    /**
+     * Issue 13, the reaper: tells the origin that a subscription no edge holds any more has ended
+     * (another edge held it and died), from what its record on Redis says. Sent and retried like
+     * every unsubscribe notice, and counted among them; nothing is registered here.
+     */
+    public void unsubscribeOrphan(long handle, String token, long expiresAt, SubscriptionPlan plan, String host, String why) {
+        unsubscriber.unsubscribe(new Subscription(handle, token, expiresAt, plan, host, "", budget), why);
+    }
+
     /** Closes each response but {@code except}, on its own IO thread. */
     private static void closeAll(List<HeldResponse<Client>> responses, HeldResponse<Client> except, String why) {
         for (HeldResponse<Client> r : responses) {
