@@ -128,11 +128,6 @@ public final class FanOutBus implements AutoCloseable {
         });
     }
 
-    /** Whether this edge holds, and so listens to, the channel of {@code eventKey}. */
-    public boolean holds(String eventKey) {
-        return held.containsKey(channel(eventKey));
-    }
-
     /**
      * Sends a fan-out of event {@code frame.eventId()} (under {@code originKeyName}, already
      * positioned) to the other edges that hold it. Completes with how many took it (the
