@@ -1,5 +1,6 @@
 package io.surrogate.server;
 
+import io.lettuce.core.RedisException;
 import io.surrogate.engine.EdgeEnvironment;
 import io.surrogate.engine.OriginRequest;
 import io.surrogate.server.delivery.DeliveryHandler;
@@ -106,7 +107,7 @@ public final class EdgeServer implements AutoCloseable {
         this.registry = localRegistry;
         ReplayGuard localReplays = new ReplayGuard(config.replayCapacity(), config.signatureWindow().toSeconds());
         // issue 13: with --redis, the replay set and the routing are the edges' together
-        this.cluster = cluster(config);
+        this.cluster = cluster(config, localRegistry);
         ReplayStore replays = cluster == null ? localReplays : cluster.replayStore(localReplays);
         LocalRouter localRouter = new LocalRouter(registry);
         // with Redis a token another edge minted is routed to that edge, unless the operator kept the 421 redirect
@@ -196,13 +197,13 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     /** The edges' shared parts on Redis, or null for an edge alone; an unreachable Redis stops the start. */
-    private EdgeCluster cluster(ServerConfig config) throws StartException {
+    private EdgeCluster cluster(ServerConfig config, LocalRegistry registry) throws StartException {
         if (!config.redis().enabled()) {
             return null;
         }
         try {
-            return new EdgeCluster(Redis.connect(config.redis()), metrics, config.edgeId(), scheduler, config.clock());
-        } catch (Redis.Unreachable e) {
+            return new EdgeCluster(Redis.connect(config.redis()), metrics, config.edgeId(), scheduler, config.clock(), registry);
+        } catch (Redis.Unreachable | RedisException e) {
             close();
             throw new StartException(e.getMessage() + " (check --redis, or start without it: an edge alone needs no Redis)", null);
         }

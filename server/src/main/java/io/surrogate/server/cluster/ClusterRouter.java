@@ -35,14 +35,17 @@ public final class ClusterRouter implements DeliveryRouter {
     private final History history;
     private final EdgeDirectory directory;
     private final Relay relay;
+    private final FanOutBus fanOut;
     private final ServerMetrics metrics;
 
-    ClusterRouter(LocalRouter local, Redis redis, History history, EdgeDirectory directory, Relay relay, ServerMetrics metrics) {
+    ClusterRouter(LocalRouter local, Redis redis, History history, EdgeDirectory directory, Relay relay, FanOutBus fanOut,
+            ServerMetrics metrics) {
         this.local = local;
         this.redis = redis;
         this.history = history;
         this.directory = directory;
         this.relay = relay;
+        this.fanOut = fanOut;
         this.metrics = metrics;
     }
 
@@ -117,8 +120,22 @@ public final class ClusterRouter implements DeliveryRouter {
         return new Unavailable("Redis did not answer: " + what, cause);
     }
 
+    /**
+     * Kept in the event's history first (its position goes with it; 0 when the history could
+     * not keep it), then written to this edge's subscribers, then published once to the other
+     * edges: the answer counts this edge's subscribers and the edges that took it (none when
+     * Redis did not take it: this edge's subscribers have it all the same).
+     */
     @Override
     public CompletionStage<Routed> fanOut(String originKeyName, String eventId, EventFrame frame) {
-        return local.fanOut(originKeyName, eventId, frame);
+        String eventKey = SubscriptionRegistry.eventKey(originKeyName, eventId);
+        return history.appendToEvent(eventKey, frame).exceptionally(error -> {
+            LOG.fine(() -> LogLine.of("fanout-not-kept").with("reason", String.valueOf(error)).toString());
+            return 0L;
+        }).thenCompose(position -> {
+            EventFrame positioned = position == 0 ? frame : new EventFrame(eventId, frame.data(), frame.contentType(), position);
+            Routed here = local.fanOutHere(originKeyName, eventId, positioned);
+            return fanOut.publish(originKeyName, positioned).thenApply(here::withEdges);
+        });
     }
 }

@@ -7,6 +7,7 @@ import io.surrogate.server.delivery.ReplayStore;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.engine.token.KeySource;
 import io.surrogate.server.subscribe.LocalRegistry;
+import io.surrogate.server.subscribe.RegistryEvents;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.upstream.OriginClient;
 import java.time.InstantSource;
@@ -22,13 +23,35 @@ public final class EdgeCluster implements AutoCloseable {
     private final ServerMetrics metrics;
     private final RedisHealth health;
     private final EdgeDirectory directory;
+    private final FanOutBus fanOut;
     private final History history = History.NONE;
 
-    public EdgeCluster(Redis redis, ServerMetrics metrics, String edgeId, Scheduler scheduler, InstantSource clock) {
+    /** Listens to {@code registry}: the events it holds are the fan-out channels this edge subscribes to. */
+    public EdgeCluster(Redis redis, ServerMetrics metrics, String edgeId, Scheduler scheduler, InstantSource clock,
+            LocalRegistry registry) {
         this.redis = redis;
         this.metrics = metrics;
         this.health = new RedisHealth(redis, metrics);
         this.directory = new EdgeDirectory(redis, edgeId, scheduler, clock, metrics);
+        try {
+            this.fanOut = new FanOutBus(redis, edgeId, new LocalRouter(registry), metrics, health);
+        } catch (RuntimeException e) {
+            directory.close();
+            health.close();
+            redis.close();
+            throw e;
+        }
+        registry.listen(new RegistryEvents() {
+            @Override
+            public void eventHeld(String eventKey) {
+                fanOut.hold(eventKey);
+            }
+
+            @Override
+            public void eventReleased(String eventKey) {
+                fanOut.release(eventKey);
+            }
+        });
     }
 
     /** The edges sharing the Redis, as this one last read them. */
@@ -44,8 +67,7 @@ public final class EdgeCluster implements AutoCloseable {
     public void start(String advertised, LocalRegistry registry, Supplier<? extends KeySource> keys) {
         Reaper reaper = new Reaper(redis, directory, registry, keys, metrics);
         directory.afterReading(reaper::after);
-        directory.start(advertised);
-    }
+        directory.start(advertised);    }
 
     public Redis redis() {
         return redis;
@@ -67,12 +89,13 @@ public final class EdgeCluster implements AutoCloseable {
      * origin-side listeners are configured alike).
      */
     public DeliveryRouter router(LocalRouter local, OriginClient client, boolean tls) {
-        return new ClusterRouter(local, redis, history, directory, new Relay(client, tls, metrics), metrics);
+        return new ClusterRouter(local, redis, history, directory, new Relay(client, tls, metrics), fanOut, metrics);
     }
 
     @Override
     public void close() {
         directory.close();
+        fanOut.close();
         health.close();
         redis.close();
     }

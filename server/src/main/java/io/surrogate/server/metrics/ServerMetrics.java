@@ -113,6 +113,11 @@ public final class ServerMetrics implements AutoCloseable {
         count("surrogate.redis.failures", "Redis commands that failed or timed out, by use", "use", use);
     }
 
+    /** Fan-out messages between the edges on Redis, by result: published, received, malformed, failed (issue 13). */
+    public void fanOutMessage(String result) {
+        count("surrogate.redis.fanout.messages", "Fan-out messages between the edges on Redis, by result", "result", result);
+    }
+
     /** A connection to Redis re-established after it was lost. */
     public void redisReconnect() {
         counters.computeIfAbsent("surrogate.redis.reconnects", k -> Counter.builder(k)

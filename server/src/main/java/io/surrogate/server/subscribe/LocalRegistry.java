@@ -142,6 +142,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         byToken.put(s.token(), s);
         byEvent.compute(s.eventKey(), (k, set) -> {
             Set<Subscription> out = set == null ? ConcurrentHashMap.newKeySet() : set;
+            if (set == null) {
+                events.eventHeld(k); // under the index's lock: held and released in the index's order
+            }
             out.add(s);
             return out;
         });
@@ -484,7 +487,11 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         byToken.remove(s.token(), s);
         byEvent.computeIfPresent(s.eventKey(), (k, set) -> {
             set.remove(s);
-            return set.isEmpty() ? null : set;
+            if (set.isEmpty()) {
+                events.eventReleased(k);
+                return null;
+            }
+            return set;
         });
         if (!s.plan().user().isEmpty()) {
             byUser.remove(userKey(s.plan(), s.eventKey()), s);

@@ -8,10 +8,14 @@ package io.surrogate.server.subscribe;
  * implementation must not block (it hands Redis work to Lettuce and returns).
  */
 public interface RegistryEvents {
-    /** The first accepted subscription of {@code eventKey} on this edge. */
+    /**
+     * The first subscription of {@code eventKey} on this edge, from its registration (before the
+     * origin answers, so that no fan-out is missed meanwhile). Called under the event index's
+     * lock for that key, so the held and released of one key come in order.
+     */
     default void eventHeld(String eventKey) {}
 
-    /** The last subscription of {@code eventKey} on this edge ended. */
+    /** The last subscription of {@code eventKey} on this edge ended or was spent; called as {@link #eventHeld} is. */
     default void eventReleased(String eventKey) {}
 
     /** The origin accepted {@code s} (or another edge's subscription was taken over here). */
