@@ -101,18 +101,22 @@ public final class EdgeServer implements AutoCloseable {
         this.origin = new OriginClient(config.origin());
         OriginCalls calls = originCalls.apply(adapt(origin, originCallsOut));
         EnvironmentHolder env = new EnvironmentHolder();
-        this.registry = new LocalRegistry(calls, metrics, env, scheduler, config.clock(), new ReplayBudget(config.replayBudget()),
-                config.maxQueuedBytes(), () -> rules.current().keys());
+        LocalRegistry localRegistry = new LocalRegistry(calls, metrics, env, scheduler, config.clock(),
+                new ReplayBudget(config.replayBudget()), config.maxQueuedBytes(), () -> rules.current().keys());
+        this.registry = localRegistry;
         ReplayGuard localReplays = new ReplayGuard(config.replayCapacity(), config.signatureWindow().toSeconds());
         // issue 13: with --redis, the replay set and the routing are the edges' together
         this.cluster = cluster(config);
+        if (cluster != null) {
+            localRegistry.listen(cluster.registryEvents());
+        }
         ReplayStore replays = cluster == null ? localReplays : cluster.replayStore(localReplays);
         LocalRouter localRouter = new LocalRouter(registry);
         DeliveryHandler deliveries = new DeliveryHandler(rules,
                 new DeliveryVerifier(config.edgeId(), config.signatureWindow().toSeconds(), registry::byToken), replays,
                 cluster == null ? localRouter : cluster.router(localRouter), metrics, config.clock(), config.maxEventSize());
         ClientHandler clients = new ClientHandler(connections, rules, new RateLimiter(),
-                new SubscribeFlow(registry, calls, metrics, scheduler, config.clock()), metrics, env, config.clock(), config.maxBody(),
+                new SubscribeFlow(registry, calls, metrics, scheduler, config.clock(), cluster == null ? null : cluster.takeOver()), metrics, env, config.clock(), config.maxBody(),
                 config.fallback());
         OriginSideHandler originSide = new OriginSideHandler(deliveries, metrics, rules, () -> !stopping, config.admin());
         metrics.gauge("surrogate.client.connections", "Client connections open (held or not)", connections::open);
@@ -192,7 +196,7 @@ public final class EdgeServer implements AutoCloseable {
             return null;
         }
         try {
-            return new EdgeCluster(Redis.connect(config.redis()), metrics);
+            return new EdgeCluster(Redis.connect(config.redis()), metrics, config.edgeId());
         } catch (Redis.Unreachable e) {
             close();
             throw new StartException(e.getMessage() + " (check --redis, or start without it: an edge alone needs no Redis)", null);

@@ -103,6 +103,11 @@ public final class ServerMetrics implements AutoCloseable {
         count("surrogate.disconnects", "Held clients disconnected by the edge, by reason", "reason", reason);
     }
 
+    /** Redis commands that failed or answered what the edge could not read, by what they were for (history, records, ...). */
+    public void redisFailure(String what) {
+        count("surrogate.redis.failures", "Redis commands that failed or answered unreadable data, by what for", "what", what);
+    }
+
     /** Requests to the operators' endpoints refused, by reason (unauthenticated, browser). */
     public void adminRefused(String reason) {
         count("surrogate.admin.refused", "Requests to /admin/* and /metrics refused, by reason", "reason", reason);

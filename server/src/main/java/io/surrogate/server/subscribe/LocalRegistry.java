@@ -121,6 +121,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
             byHandle.remove(c.handle(), c);
             return null;
         }
+        if (!out[1]) {
+            events.joined(c);
+        }
         LOG.fine(() -> s.logLine("client-joined").with("clients", s.clients()).with("origin-answered", !out[1]).toString());
         return new Seat(c, out[1]);
     }
@@ -153,6 +156,8 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         List<Client> joined = s.answered(error == null && answer != null && answer.accepted());
         if (s.ended()) {
             forget(s);
+        } else {
+            events.accepted(s);
         }
         for (Client c : joined) {
             Waiter w = s.takeWaiter(c);
@@ -160,6 +165,38 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
                 w.answered(c, answer, error);
             }
         }
+    }
+
+    @Override
+    public Client takeOver(TakeOver.Shared shared, SubscriptionPlan plan, long clientHandle, long sequence) {
+        long sid = Long.parseUnsignedLong(shared.sid(), 16);
+        Subscription s = new Subscription(sid, shared.token(), shared.expiresAt(), plan, shared.host(), shared.eventKey(), budget);
+        Client c = s.takenOver(clientHandle, sequence);
+        if (byToken.putIfAbsent(s.token(), s) != null) {
+            return null;
+        }
+        if (byHandle.putIfAbsent(clientHandle, c) != null) {
+            byToken.remove(s.token(), s);
+            return null;
+        }
+        if (!plan.user().isEmpty()) {
+            long now = clock.millis() / 1000;
+            Subscription here = byUser.compute(userKey(plan, s.eventKey()),
+                    (k, old) -> old != null && old.joinable() && !old.expiredAt(now) ? old : s);
+            if (here != s) {
+                byToken.remove(s.token(), s);
+                byHandle.remove(clientHandle, c);
+                return null;
+            }
+        }
+        all.add(s);
+        byEvent.compute(s.eventKey(), (k, set) -> {
+            Set<Subscription> out = set == null ? ConcurrentHashMap.newKeySet() : set;
+            out.add(s);
+            return out;
+        });
+        events.accepted(s);
+        return c;
     }
 
     @Override
@@ -233,7 +270,7 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
      */
     @Override
     public HeldResponse<Client> hold(HttpServerExchange exchange, Client c, Transport transport,
-            List<Decision.HeaderField> headers, long after, boolean streamType) {
+            List<Decision.HeaderField> headers, long after, boolean streamType, Notice notice) {
         Subscription s = c.subscription();
         long streamHandle = streamType && Transports.multiplexes(transport) ? newHandle() : 0;
         HeldResponse<Client> r = Transports.open(transport, exchange, this, scheduler,
@@ -249,6 +286,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         held.add(r);
         metrics.held(transport).incrementAndGet();
         r.open(c, after, (int) s.plan().settings().retry().toMillis(), headers);
+        if (notice != null) {
+            r.notice(notice.event(), notice.data());
+        }
         sendMissed(c, r, missed, replaced[0]);
         return r;
     }
@@ -488,6 +528,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         all.remove(s);
         for (Client c : s.clientList()) {
             byHandle.remove(c.handle(), c);
+        }
+        if (s.wasAccepted()) {
+            events.ended(s);
         }
     }
 
