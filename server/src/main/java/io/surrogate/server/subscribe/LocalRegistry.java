@@ -168,10 +168,10 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     }
 
     @Override
-    public Client takeOver(TakeOver.Shared shared, SubscriptionPlan plan, long clientHandle, long sequence) {
+    public Client takeOver(TakeOver.Shared shared, SubscriptionPlan plan, long clientHandle, long sequence, long position) {
         long sid = Long.parseUnsignedLong(shared.sid(), 16);
         Subscription s = new Subscription(sid, shared.token(), shared.expiresAt(), plan, shared.host(), shared.eventKey(), budget);
-        Client c = s.takenOver(clientHandle, sequence);
+        Client c = s.takenOver(clientHandle, sequence, position);
         if (byToken.putIfAbsent(s.token(), s) != null) {
             return null;
         }

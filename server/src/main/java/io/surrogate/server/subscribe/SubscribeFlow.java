@@ -170,7 +170,7 @@ public final class SubscribeFlow {
                 return;
             }
             TakeOver.Shared shared = found.get();
-            Subscription.Client client = registry.takeOver(shared, plan, last.handle(), last.seq());
+            Subscription.Client client = registry.takeOver(shared, plan, last.handle(), last.seq(), last.position());
             if (client == null) {
                 lost(exchange, request, plan, responseHeaders, environment, "in-use");
                 return;

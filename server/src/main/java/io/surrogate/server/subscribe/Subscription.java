@@ -71,6 +71,9 @@ public final class Subscription {
     /** bytes of buffered events charged to the budget, and the first such event's number (0: none) */
     private long charged;
     private long chargedFrom;
+    /** taken over from another edge: the last event its client had there, and that event's history position */
+    private long takenAt = -1;
+    private long takenAtPosition;
 
     public Subscription(long handle, String token, long expiresAt, SubscriptionPlan plan, String host, String eventKey,
             ReplayBudget budget) {
@@ -201,7 +204,7 @@ public final class Subscription {
                 }
             }
         }
-        return 0;
+        return sequence == takenAt ? takenAtPosition : 0;
     }
 
     /** The history positions of the buffered events after {@code sequence} (events that came while it was taken over). */
@@ -220,10 +223,12 @@ public final class Subscription {
     /**
      * Its one client when it is taken over from another edge (issue 13): the origin accepted it
      * there, the client keeps its handle {@code clientHandle}, and events go on after
-     * {@code sequence}, the last one the client had.
+     * {@code sequence}, the last one the client had, which was at history position {@code position}.
      */
-    synchronized Client takenOver(long clientHandle, long sequence) {
+    synchronized Client takenOver(long clientHandle, long sequence, long position) {
         seq = sequence;
+        takenAt = sequence;
+        takenAtPosition = position;
         answered = true;
         accepted = true;
         Client c = new Client(this, clientHandle, sequence, null);

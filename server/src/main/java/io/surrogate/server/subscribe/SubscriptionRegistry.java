@@ -83,11 +83,12 @@ public interface SubscriptionRegistry {
 
     /**
      * Holds here a subscription that another edge held (issue 13), without the origin: its
-     * client keeps handle {@code clientHandle} and goes on after event {@code sequence}. Null
+     * client keeps handle {@code clientHandle} and goes on after event {@code sequence} (at
+     * history position {@code position}, 0 when none). Null
      * when it cannot be: the handle or the token is in use here, or this user has a
      * subscription of that event here already (then the client subscribes, and joins it).
      */
-    Subscription.Client takeOver(TakeOver.Shared shared, SubscriptionPlan plan, long clientHandle, long sequence);
+    Subscription.Client takeOver(TakeOver.Shared shared, SubscriptionPlan plan, long clientHandle, long sequence, long position);
 
     /** Adds client {@code c} to a live stream response; false if it is gone. On that response's IO thread. */
     boolean multiplex(HeldResponse<Subscription.Client> stream, Subscription.Client c);
