@@ -275,6 +275,50 @@ class TakeOverTest {
     }
 
     @Test
+    void anEdgeWhoseSubscriptionWasTakenOverWhileItLivedDoesNotUnsubscribeItAtTheOrigin() throws Exception {
+        // a client's wait for its return at A is one heartbeat: 1 s
+        Files.writeString(rulesDir.resolve("test.xml"), EdgeFixture.rule("repeatable", "sse", "1s", ""));
+        EdgeServer a = edge("edge-a", s -> s);
+        EdgeServer b = edge("edge-b", s -> s);
+        deliverAt(a);
+        RawClient client = open(a, "/sub?e=2&u=B");
+        String token = origin.awaitReceived(SUBSCRIBE, 1, WAIT).get(0).token();
+        assertThat(origin.deliver(token, "2", "B", bytes("one")).status()).isEqualTo(200);
+        RawClient.Event one = event(client);
+        String handle = one.id().substring(0, 16);
+        awaitHolder(handle, "edge-a");
+        client.close();
+
+        // the client comes back at B while A still waits for it (a load balancer that chose another edge)
+        RawClient back = open(b, "/sub?e=2&u=B", "Last-Event-ID: " + one.id());
+        assertThat(back.status).isEqualTo(200);
+        assertThat(HeldClients.preambleId(back)).isEqualTo(one.id());
+        awaitHolder(handle, "edge-b");
+        // A's wait runs out: its subscription ends there, but B holds it now
+        assertThat(eventually(WAIT, () -> a.subscriptions() == 0)).isTrue();
+        String ref = SharedKeys.eventHash(EVENT_KEY) + ":" + handle;
+        assertThat(eventually(WAIT, () -> {
+            try {
+                return cli("sismember", SharedKeys.edgeSubs("edge-a"), ref).equals("0");
+            } catch (IOException e) {
+                return false;
+            }
+        })).as("A has seen that B holds it").isTrue();
+        awaitHolder(handle, "edge-b");
+        assertThat(origin.subscribes()).hasSize(1);
+
+        deliverAt(b);
+        assertThat(origin.fanOut("2", bytes("two")).status()).isEqualTo(200);
+        assertThat(event(back).data()).isEqualTo("two");
+
+        // the one notice the origin gets is B's, a heartbeat after its client left
+        back.close();
+        assertThat(origin.awaitReceived(UNSUBSCRIBE, 1, WAIT)).extracting(Received::token).containsExactly(token);
+        assertThat(eventually(WAIT, () -> b.subscriptions() == 0 && b.pendingOriginCalls() == 0)).isTrue();
+        assertThat(origin.unsubscribes()).as("A did not end at the origin what B held").hasSize(1);
+    }
+
+    @Test
     void afterRedisRestartedEmptyTheHeldSubscriptionsAreWrittenAgainAndAnOlderPositionIsHistoryLost() throws Exception {
         EdgeServer a = edge("edge-a", s -> s);
         EdgeServer b = edge("edge-b", s -> s);

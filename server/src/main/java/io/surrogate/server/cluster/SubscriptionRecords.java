@@ -62,9 +62,11 @@ public final class SubscriptionRecords implements RegistryEvents, AutoCloseable 
             return ''
             """);
 
-    /** KEYS sub; ARGV this edge. Deletes the record if this edge still holds it; 1 if it did. */
+    /** KEYS sub; ARGV this edge. Deletes the record if this edge still holds it: 1; another edge holds it: 0; no record: -1. */
     static final LuaScript DELETE = new LuaScript("""
-            if redis.call('HGET', KEYS[1], 'edge') == ARGV[1] then
+            local edge = redis.call('HGET', KEYS[1], 'edge')
+            if not edge then return -1 end
+            if edge == ARGV[1] then
               redis.call('DEL', KEYS[1])
               return 1
             end
@@ -108,27 +110,30 @@ public final class SubscriptionRecords implements RegistryEvents, AutoCloseable 
         track(redis.commands().set(SharedKeys.client(HexFormat.of().toHexDigits(c.handle())), utf8(ref(s)), until(s)));
     }
 
+    /** Deletes its records if this edge still holds it; completes with false when another edge took it over. */
     @Override
-    public void ended(Subscription s) {
+    public CompletionStage<Boolean> ended(Subscription s) {
         held.remove(s);
         RedisClusterAsyncCommands<String, byte[]> r = redis.commands();
         String eh = SharedKeys.eventHash(s.eventKey());
-        String ref = ref(s);
+        byte[] ref = utf8(ref(s));
         List<String> handles = new ArrayList<>();
         for (Subscription.Client c : s.clientList()) {
             handles.add(HexFormat.of().toHexDigits(c.handle()));
         }
-        track(DELETE.<Long>run(r, ScriptOutputType.INTEGER, new String[] {SharedKeys.sub(eh, sid(s))}, ascii(edgeId))
-                .thenCompose(deleted -> {
-                    if (deleted == null || deleted == 0) {
-                        return r.srem(SharedKeys.edgeSubs(edgeId), utf8(ref)); // taken over: the records are the other edge's now
-                    }
-                    for (String h : handles) {
-                        track(r.del(SharedKeys.client(h)));
-                    }
-                    track(r.del(SharedKeys.token(SharedKeys.tokenHash(s.token()))));
-                    return r.srem(SharedKeys.edgeSubs(edgeId), utf8(ref));
-                }));
+        CompletionStage<Long> deleted = DELETE.run(r, ScriptOutputType.INTEGER, new String[] {SharedKeys.sub(eh, sid(s))}, ascii(edgeId));
+        track(deleted);
+        return deleted.thenApply(d -> {
+            track(r.srem(SharedKeys.edgeSubs(edgeId), ref));
+            if (d != null && d == 0) {
+                return false; // taken over: the records are the other edge's now
+            }
+            for (String h : handles) {
+                track(r.del(SharedKeys.client(h)));
+            }
+            track(r.del(SharedKeys.token(SharedKeys.tokenHash(s.token()))));
+            return true;
+        });
     }
 
     /** Writes every record of a subscription this edge holds: the hash, the pointers, this edge's set, and the old holder's set. */

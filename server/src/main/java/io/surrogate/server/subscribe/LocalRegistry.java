@@ -22,6 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,6 +38,7 @@ import java.util.logging.Logger;
  */
 public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.Listener<Client> {
     private static final Logger LOG = Logger.getLogger("surrogate.hub");
+    private static final CompletionStage<Boolean> HELD_HERE = CompletableFuture.completedFuture(true);
 
     /** Clients of one user share a subscription when their rules agree on who delivers to it and how it ends. */
     private record UserKey(String customerCode, String user, String eventKey, SubscriptionType type) {}
@@ -220,10 +223,7 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         }
         if (how == Subscription.Left.LAST) {
             Subscription s = c.subscription();
-            forget(s);
-            if (s.tell()) {
-                unsubscriber.unsubscribe(s, why);
-            }
+            tellOrigin(s, forget(s), why);
         }
     }
 
@@ -465,11 +465,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
             if (s.expiredAt(now)) {
                 List<HeldResponse<Client>> had = new ArrayList<>(1);
                 if (s.end(had)) {
-                    forget(s);
+                    CompletionStage<Boolean> mine = forget(s);
                     closeAll(had, r, "token-expired");
-                    if (s.tell()) {
-                        unsubscriber.unsubscribe(s, "token-expired");
-                    }
+                    tellOrigin(s, mine, "token-expired");
                 }
             } else if (!s.ended()) {
                 live = true;
@@ -494,11 +492,10 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         if (!s.end(had)) {
             return;
         }
-        forget(s);
+        CompletionStage<Boolean> mine = forget(s);
         closeAll(had, null, why);
-        if (s.tell()) {
-            unsubscriber.unsubscribe(s, why);
-        }
+        // at a stop the origin is told at once: the stop waits for the notices in flight, not for Redis
+        tellOrigin(s, "server-stop".equals(why) ? CompletableFuture.completedFuture(true) : mine, why);
     }
 
     /** Closes each response but {@code except}, on its own IO thread. */
@@ -522,16 +519,31 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         }
     }
 
-    /** Drops every index entry of a subscription that ended, its clients' handles included. */
-    private void forget(Subscription s) {
+    /**
+     * Drops every index entry of a subscription that ended, its clients' handles included;
+     * completes with whether this edge still held it (false: another edge took it over, issue 13).
+     */
+    private CompletionStage<Boolean> forget(Subscription s) {
         unindex(s);
         all.remove(s);
         for (Client c : s.clientList()) {
             byHandle.remove(c.handle(), c);
         }
-        if (s.wasAccepted()) {
-            events.ended(s);
+        return s.wasAccepted() ? events.ended(s) : HELD_HERE;
+    }
+
+    /** The origin is told of the end of {@code s} if it must be, and if this edge still held it (a failed check counts as held). */
+    private void tellOrigin(Subscription s, CompletionStage<Boolean> mine, String why) {
+        if (!s.tell()) {
+            return;
         }
+        mine.whenComplete((held, e) -> {
+            if (e != null || held == null || held) {
+                unsubscriber.unsubscribe(s, why);
+            } else {
+                LOG.fine(() -> s.logLine("ended-taken-over").toString());
+            }
+        });
     }
 
     @Override
