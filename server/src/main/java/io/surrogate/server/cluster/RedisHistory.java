@@ -1,5 +1,6 @@
 package io.surrogate.server.cluster;
 
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -160,7 +162,7 @@ public final class RedisHistory implements History, TakeOver {
         CompletableFuture<List<StreamMessage<String, byte[]>>> fan = r.xrange(SharedKeys.fan(eh), range).toCompletableFuture();
         CompletableFuture<List<StreamMessage<String, byte[]>>> uni = r.xrange(SharedKeys.uni(eh, shared.sid()), range)
                 .toCompletableFuture();
-        CompletableFuture<List<io.lettuce.core.KeyValue<String, byte[]>>> trims = r.hmget(SharedKeys.trim(eh), "fan", uniField)
+        CompletableFuture<List<KeyValue<String, byte[]>>> trims = r.hmget(SharedKeys.trim(eh), "fan", uniField)
                 .toCompletableFuture();
         return CompletableFuture.allOf(fan, uni, trims).thenApply(done -> {
             for (var kv : trims.join()) {
@@ -182,7 +184,7 @@ public final class RedisHistory implements History, TakeOver {
                 Map<String, byte[]> body = m.getBody();
                 long position = Long.parseLong(m.getId().substring(0, m.getId().indexOf('-')));
                 byte[] ct = body.get("ct");
-                out.add(new EventFrame(field(body, "id"), java.util.Objects.requireNonNull(body.get("b"), "no field b"),
+                out.add(new EventFrame(field(body, "id"), Objects.requireNonNull(body.get("b"), "no field b"),
                         ct == null || ct.length == 0 ? null : text(ct), position));
             } catch (RuntimeException e) {
                 metrics.redisFailure("history");

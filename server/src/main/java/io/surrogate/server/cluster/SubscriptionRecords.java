@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
@@ -162,7 +163,7 @@ public final class SubscriptionRecords implements RegistryEvents, AutoCloseable 
             if (!old.isEmpty() && !old.equals(edgeId)) {
                 return r.srem(SharedKeys.edgeSubs(old), ref);
             }
-            return java.util.concurrent.CompletableFuture.completedFuture(0L);
+            return CompletableFuture.completedFuture(0L);
         }));
         for (Subscription.Client c : s.clientList()) {
             track(r.set(SharedKeys.client(HexFormat.of().toHexDigits(c.handle())), ref, until(s)));

@@ -44,6 +44,12 @@ import static io.surrogate.server.transport.Responses.text;
  * ({@code /subscribe-event}, not blocking the IO thread), its answer, and on {@code 202} the
  * hold (or the attachment to a multiplexed stream). Whatever fails after the origin's answer,
  * the client's exchange is ended.
+ *
+ * <p>With several edges on Redis (issue 13), a {@code Last-Event-ID} whose handle this edge
+ * does not know may be a client of a subscription that another edge held: it is taken over
+ * here from its shared record and history, without the origin, or the client is told
+ * {@code history-lost} and subscribes afresh. The Redis reads answer later; the client's
+ * exchange waits for them dispatched, as it waits for the origin.
  */
 public final class SubscribeFlow {
     private static final Logger LOG = Logger.getLogger("surrogate.client");

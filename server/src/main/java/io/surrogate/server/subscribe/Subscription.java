@@ -186,7 +186,7 @@ public final class Subscription {
         return plan.settings().type();
     }
 
-    /** The id of event {@code sequence} as its first client sees it ({@code HANDLE-SEQ}). */
+    /** The id of event {@code sequence} as its first client sees it ({@code HANDLE-SEQ}, without a history position). */
     public String id(long sequence) {
         return handleHex + '-' + sequence;
     }
