@@ -15,6 +15,7 @@ import io.surrogate.server.cluster.RedisServer;
 import io.surrogate.server.cluster.RedisSettings;
 import io.surrogate.server.cluster.SharedKeys;
 import io.surrogate.server.metrics.ServerMetrics;
+import io.surrogate.server.origin.Delivery;
 import io.surrogate.server.origin.Received;
 import io.surrogate.server.origin.SampleOrigin;
 import io.surrogate.server.subscribe.SubscriptionRegistry;
@@ -185,6 +186,9 @@ class TakeOverTest {
         RawClient.Event six = event(back);
         assertThat(six.data()).isEqualTo("six");
         assertThat(six.id()).matches(handle + "-6\\.\\d+");
+        Delivery seven = origin.deliver(token, "2", "B", bytes("seven"));
+        assertThat(seven.status()).as("the origin's token, as it was, reaches the client at B").isEqualTo(200);
+        assertThat(event(back).data()).isEqualTo("seven");
 
         // it ends at B: B tells the origin with the token it took over, and the records go
         back.close();

@@ -130,6 +130,27 @@ class RedisHistoryTest {
     }
 
     @Test
+    void onARedisClusterTheKeysOfOneEventShareANodeAndTheScriptRunsThere() throws Exception {
+        try (RedisServer.Cluster cluster = RedisServer.cluster();
+                Redis redis = Redis.connect(RedisSettings.of(cluster.uris()).withHistory(2, Duration.ofMinutes(10)));
+                ServerMetrics metrics = new ServerMetrics()) {
+            RedisHistory h = new RedisHistory(redis, metrics);
+            List<String> events = List.of("origin\u0000a", "origin\u0000b", "origin\u0000c", "origin\u0000d");
+            for (String e : events) {
+                long f = get(h.appendToEvent(e, frame("fan of " + e)));
+                get(h.appendToSubscription(SID, e, frame("uni of " + e)));
+                TakeOver.Shared s = new TakeOver.Shared(SID, "tok", "edge-1", e, "", "B", "x", null, Long.MAX_VALUE / 2000,
+                        "repeatable", "origin", 0);
+                assertThat(bodies(h.after(s, f - 1).toCompletableFuture().get(10, TimeUnit.SECONDS)))
+                        .containsExactly("fan of " + e, "uni of " + e);
+                get(h.appendToSubscription(SID, e, frame("2")));
+                get(h.appendToSubscription(SID, e, frame("3")));
+                assertThat(h.after(s, f).toCompletableFuture().get(10, TimeUnit.SECONDS)).isEqualTo(new TakeOver.Lost("trimmed"));
+            }
+        }
+    }
+
+    @Test
     void aRedisThatForgotTheScriptIsSentItAgain() throws Exception {
         try (RedisServer server = RedisServer.start(); Redis redis = Redis.connect(RedisSettings.of(List.of(server.uri())));
                 ServerMetrics metrics = new ServerMetrics()) {
