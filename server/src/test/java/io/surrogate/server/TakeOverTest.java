@@ -205,6 +205,35 @@ class TakeOverTest {
     }
 
     @Test
+    void aClientThatHadSeenNothingIsTakenOverFromTheStartOfItsSubscriptionsHistory() throws Exception {
+        EdgeServer a = edge("edge-a", s -> s);
+        EdgeServer b = edge("edge-b", s -> s);
+        deliverAt(a);
+        // a fan-out before the subscription (no subscriber: 404, but kept): not its history
+        origin.fanOut("2", bytes("before"));
+        RawClient client = open(a, "/sub?e=2&u=B");
+        String start = HeldClients.preambleId(client);
+        assertThat(start).as("nothing seen: no position").matches("[0-9a-f]{16}-0");
+        String handle = start.substring(0, 16);
+        String token = origin.awaitReceived(SUBSCRIBE, 1, WAIT).get(0).token();
+        awaitHolder(handle, "edge-a");
+        client.close();
+        assertThat(eventually(WAIT, () -> a.heldConnections() == 0)).isTrue();
+        assertThat(origin.deliver(token, "2", "B", bytes("first")).word()).isEqualTo("queued");
+        halt(a);
+
+        RawClient back = open(b, "/sub?e=2&u=B", "Last-Event-ID: " + start);
+
+        assertThat(back.status).isEqualTo(200);
+        assertThat(HeldClients.preambleId(back)).isEqualTo(start);
+        RawClient.Event first = event(back);
+        assertThat(first.data()).isEqualTo("first");
+        assertThat(first.id()).matches(handle + "-1\\.\\d+");
+        assertThat(back.nextEvent(Duration.ofMillis(300))).as("nothing from before it began").isNull();
+        assertThat(origin.subscribes()).hasSize(1);
+    }
+
+    @Test
     void aLastEventIdPastTheHistoryGetsHistoryLostThenAFreshSubscription() throws Exception {
         EdgeServer a = edge("edge-a", s -> s.withHistory(2, Duration.ofMinutes(10)));
         EdgeServer b = edge("edge-b", s -> s.withHistory(2, Duration.ofMinutes(10)));
