@@ -103,14 +103,20 @@ public final class ServerMetrics implements AutoCloseable {
         count("surrogate.disconnects", "Held clients disconnected by the edge, by reason", "reason", reason);
     }
 
-    /** Redis commands that failed or answered what the edge could not read, by what they were for (history, records, ...). */
-    public void redisFailure(String what) {
-        count("surrogate.redis.failures", "Redis commands that failed or answered unreadable data, by what for", "what", what);
-    }
-
     /** Requests to the operators' endpoints refused, by reason (unauthenticated, browser). */
     public void adminRefused(String reason) {
         count("surrogate.admin.refused", "Requests to /admin/* and /metrics refused, by reason", "reason", reason);
+    }
+
+    /** Redis commands that failed or timed out, by what the edge used Redis for (replay, publish, history, directory, ...). */
+    public void redisFailure(String use) {
+        count("surrogate.redis.failures", "Redis commands that failed or timed out, by use", "use", use);
+    }
+
+    /** A connection to Redis re-established after it was lost. */
+    public void redisReconnect() {
+        counters.computeIfAbsent("surrogate.redis.reconnects", k -> Counter.builder(k)
+                .description("Connections to Redis re-established after they were lost").register(registry)).increment();
     }
 
     public Timer originLatency(boolean subscribe) {
