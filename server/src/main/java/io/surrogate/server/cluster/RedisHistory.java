@@ -133,6 +133,10 @@ public final class RedisHistory implements History, TakeOver {
             return Optional.empty();
         }
         try {
+            if (sid.length() != 16) {
+                throw new IllegalArgumentException("not a subscription handle: " + sid);
+            }
+            Long.parseUnsignedLong(sid, 16);
             String host = field(f, "host");
             return Optional.of(new Shared(sid, field(f, "token"), field(f, "edge"), field(f, "eventKey"), field(f, "customer"),
                     field(f, "user"), field(f, "event"), host.isEmpty() ? null : host, Long.parseLong(field(f, "expiresAt")),

@@ -176,7 +176,14 @@ public final class SubscribeFlow {
                 return;
             }
             TakeOver.Shared shared = found.get();
-            Subscription.Client client = registry.takeOver(shared, plan, last.handle(), last.seq(), last.position());
+            Subscription.Client client;
+            try {
+                client = registry.takeOver(shared, plan, last.handle(), last.seq(), last.position());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, LogLine.of("take-over-failed").with("reason", "edge-error").toString(), e);
+                lost(exchange, request, plan, responseHeaders, environment, "unavailable");
+                return;
+            }
             if (client == null) {
                 lost(exchange, request, plan, responseHeaders, environment, "in-use");
                 return;
