@@ -118,7 +118,7 @@ public final class EdgeServer implements AutoCloseable {
                 cluster == null ? localRouter : cluster.router(localRouter, origin, config.tls().originSide().isPresent()), metrics,
                 config.clock(), config.maxEventSize());
         ClientHandler clients = new ClientHandler(connections, rules, new RateLimiter(),
-                new SubscribeFlow(registry, calls, metrics, scheduler, config.clock()), metrics, env, config.clock(), config.maxBody(),
+                new SubscribeFlow(registry, calls, metrics, scheduler, config.clock(), cluster == null ? null : cluster.takeOver()), metrics, env, config.clock(), config.maxBody(),
                 config.fallback());
         OriginSideHandler originSide = new OriginSideHandler(deliveries, metrics, rules, () -> !stopping, config.admin(),
                 cluster == null ? null : cluster.directory()::describe);
@@ -340,6 +340,26 @@ public final class EdgeServer implements AutoCloseable {
 
     public String metricsText() {
         return metrics.scrape();
+    }
+
+    /**
+     * Stops as a process that is killed does (tests of several edges: an edge that dies): the
+     * Redis connection goes first, so no record of its subscriptions is deleted, the origin
+     * client next, so the origin is told nothing, then the listeners; no subscription is ended.
+     */
+    void halt() {
+        stopping = true;
+        if (cluster != null) {
+            cluster.halt();
+        }
+        origin.close();
+        undertow.stop();
+        rules.close();
+        if (ownScheduler != null) {
+            ownScheduler.close();
+        }
+        metrics.close();
+        LOG.info(LogLine.of("halted").toString());
     }
 
     @Override

@@ -176,6 +176,13 @@ public record ServerConfig(
                 bodyDeadline, tls, proxies, auth, redis);
     }
 
+    /** With another edge id (several edges, issue 13: each has its own). */
+    public ServerConfig withEdgeId(String id) {
+        return new ServerConfig(clientListen, originListen, origin, rules, keys, id, advertisedAddress, maxBody, maxEventSize,
+                maxQueuedBytes, signatureWindow, replayCapacity, watchRules, maxClients, fallback, clock, scheduler, replayBudget,
+                bodyDeadline, tls, proxies, admin, redis);
+    }
+
     /** With the Redis that several edges share (issue 13). */
     public ServerConfig withRedis(RedisSettings settings) {
         return new ServerConfig(clientListen, originListen, origin, rules, keys, edgeId, advertisedAddress, maxBody, maxEventSize,

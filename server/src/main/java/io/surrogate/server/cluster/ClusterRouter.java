@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  * its subscription now. Both are kept in the {@link History} first.
  *
  * <p>A unicast: held here, it is appended to its subscription's history and delivered here.
- * Otherwise its token's record on Redis ({@link SubscriptionRecords}) names the edge that holds
+ * Otherwise its token's record on Redis ({@link RecordReader}) names the edge that holds
  * it: alive in the {@link EdgeDirectory}, the event is appended and passed on to that edge
  * ({@link Relay}), whose answer is the delivery's; dead (or unanswering), the event is appended
  * only and the answer is {@code 202 queued}: its client gets it at the edge it comes back to. No
@@ -61,7 +61,7 @@ public final class ClusterRouter implements DeliveryRouter {
             String eventKey = SubscriptionRegistry.eventKey(posted.originKey().name(), frame.eventId());
             return append(sid, eventKey, frame).thenApply(kept -> local.unicastHere(token, here, kept));
         }
-        CompletableFuture<byte[]> ref = redis.commands().get(SubscriptionRecords.tokenKey(token)).toCompletableFuture();
+        CompletableFuture<byte[]> ref = redis.commands().get(RecordReader.tokenKey(token)).toCompletableFuture();
         return ref.handle((value, error) -> {
             if (error != null) {
                 throw unavailable("route", error);
@@ -72,7 +72,7 @@ public final class ClusterRouter implements DeliveryRouter {
 
     /** To the edge the record {@code ref} names. */
     private CompletionStage<Routed> toHolder(String ref, String token, EventFrame frame, Posted posted) {
-        String key = SubscriptionRecords.subKey(ref);
+        String key = RecordReader.subKey(ref);
         if (key == null) {
             metrics.redisFailure("malformed");
             LOG.warning(() -> LogLine.of("redis-malformed").with("what", "token record").toString());
@@ -82,7 +82,7 @@ public final class ClusterRouter implements DeliveryRouter {
             if (error != null) {
                 throw unavailable("route", error);
             }
-            return SubscriptionRecords.read(ref, fields);
+            return RecordReader.read(ref, fields);
         }).thenCompose(record -> {
             if (record == null || record.edge().equals(directory.self())) {
                 // no record, or this edge's and not held here: it ended

@@ -209,14 +209,8 @@ public final class EdgeDirectory implements AutoCloseable {
     /** Stops renewing, and leaves the directory (waits up to the command timeout for Redis to answer). */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (timer != null) {
-                timer.cancel();
-            }
+        if (!stopRenewing()) {
+            return;
         }
         if (address == null) {
             return; // never started
@@ -231,6 +225,23 @@ public final class EdgeDirectory implements AutoCloseable {
             }
             LOG.warning(() -> LogLine.of("redis-failed").with("what", "directory-leave").with("reason", String.valueOf(e))
                     .with("help", "the others see this edge dead after its ttl").toString());
+        }
+    }
+
+    /**
+     * Stops renewing without leaving: the others see this edge dead once its entry expires, as
+     * after a crash (tests of an edge that dies). False when already stopped.
+     */
+    boolean stopRenewing() {
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            closed = true;
+            if (timer != null) {
+                timer.cancel();
+            }
+            return true;
         }
     }
 

@@ -100,13 +100,13 @@ final class Reaper {
 
     private CompletableFuture<Void> reapEdge(String dead, long now) {
         var commands = redis.commands();
-        return commands.set(SubscriptionRecords.reapClaim(dead), EdgeDirectory.bytes(directory.self()),
+        return commands.set(RecordReader.reapClaim(dead), EdgeDirectory.bytes(directory.self()),
                 SetArgs.Builder.nx().px(CLAIM_MILLIS)).toCompletableFuture().thenCompose(ok -> {
                     if (!"OK".equals(ok)) {
                         return CompletableFuture.completedFuture(null); // another edge reaps it
                     }
                     LOG.info(() -> LogLine.of("reaping").with("edge", dead).toString());
-                    return commands.smembers(SubscriptionRecords.edgeSubs(dead)).toCompletableFuture().thenCompose(refs -> {
+                    return commands.smembers(RecordReader.edgeSubs(dead)).toCompletableFuture().thenCompose(refs -> {
                         List<CompletableFuture<Void>> each = new ArrayList<>();
                         for (byte[] ref : refs) {
                             each.add(reapOne(dead, new String(ref, StandardCharsets.UTF_8)));
@@ -128,8 +128,8 @@ final class Reaper {
 
     private CompletableFuture<Void> reapOne(String dead, String ref) {
         var commands = redis.commands();
-        String subs = SubscriptionRecords.edgeSubs(dead);
-        String key = SubscriptionRecords.subKey(ref);
+        String subs = RecordReader.edgeSubs(dead);
+        String key = RecordReader.subKey(ref);
         if (key == null) {
             metrics.redisFailure("malformed");
             LOG.warning(() -> LogLine.of("redis-malformed").with("what", "edge subscription list").with("edge", dead).toString());
@@ -138,11 +138,11 @@ final class Reaper {
         CompletableFuture<List<Object>> taken = commands.<List<Object>>eval(TAKE, ScriptOutputType.MULTI, new String[] {key},
                 EdgeDirectory.bytes(dead)).toCompletableFuture();
         return taken.thenCompose(fields -> {
-            SubscriptionRecords.Record record = fields == null || fields.isEmpty() ? null
-                    : SubscriptionRecords.read(ref, map(fields));
+            RecordReader.Record record = fields == null || fields.isEmpty() ? null
+                    : RecordReader.read(ref, map(fields));
             if (record != null) {
                 unsubscribe(record, dead);
-                return commands.del(SubscriptionRecords.tokenKey(record.token())).toCompletableFuture()
+                return commands.del(RecordReader.tokenKey(record.token())).toCompletableFuture()
                         .thenCompose(n -> commands.srem(subs, EdgeDirectory.bytes(ref)).toCompletableFuture());
             }
             // gone (expired with its token) or taken over by the edge its client came back to
@@ -150,7 +150,7 @@ final class Reaper {
         }).thenAccept(n -> {});
     }
 
-    private void unsubscribe(SubscriptionRecords.Record r, String dead) {
+    private void unsubscribe(RecordReader.Record r, String dead) {
         KeySource ring = keys.get();
         Optional<NamedKey> originKey = ring == null ? Optional.empty()
                 : ring.find(r.originKey().isEmpty() ? SubscriptionSettings.DEFAULT_ORIGIN_KEY : r.originKey())

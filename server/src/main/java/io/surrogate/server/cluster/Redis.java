@@ -51,6 +51,7 @@ public final class Redis implements AutoCloseable {
     private final RedisClusterClient cluster;
     private final StatefulConnection<String, byte[]> connection;
     private final RedisClusterAsyncCommands<String, byte[]> commands;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Redis could not be reached or asked at the start. */
     public static final class Unreachable extends Exception {
@@ -201,8 +202,12 @@ public final class Redis implements AutoCloseable {
         return resources;
     }
 
+    /** Closes every connection and Lettuce's threads; once (later calls do nothing). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             connection.close();
         } catch (RuntimeException e) {

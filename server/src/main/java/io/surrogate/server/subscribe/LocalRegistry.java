@@ -22,6 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,6 +38,7 @@ import java.util.logging.Logger;
  */
 public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.Listener<Client> {
     private static final Logger LOG = Logger.getLogger("surrogate.hub");
+    private static final CompletionStage<Boolean> HELD_HERE = CompletableFuture.completedFuture(true);
 
     /** Clients of one user share a subscription when their rules agree on who delivers to it and how it ends. */
     private record UserKey(String customerCode, String user, String eventKey, SubscriptionType type) {}
@@ -121,6 +124,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
             byHandle.remove(c.handle(), c);
             return null;
         }
+        if (!out[1]) {
+            events.joined(c);
+        }
         LOG.fine(() -> s.logLine("client-joined").with("clients", s.clients()).with("origin-answered", !out[1]).toString());
         return new Seat(c, out[1]);
     }
@@ -156,6 +162,8 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         List<Client> joined = s.answered(error == null && answer != null && answer.accepted());
         if (s.ended()) {
             forget(s);
+        } else {
+            events.accepted(s);
         }
         for (Client c : joined) {
             Waiter w = s.takeWaiter(c);
@@ -163,6 +171,38 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
                 w.answered(c, answer, error);
             }
         }
+    }
+
+    @Override
+    public Client takeOver(TakeOver.Shared shared, SubscriptionPlan plan, long clientHandle, long sequence, long position) {
+        long sid = Long.parseUnsignedLong(shared.sid(), 16);
+        Subscription s = new Subscription(sid, shared.token(), shared.expiresAt(), plan, shared.host(), shared.eventKey(), budget);
+        Client c = s.takenOver(clientHandle, sequence, position);
+        if (byToken.putIfAbsent(s.token(), s) != null) {
+            return null;
+        }
+        if (byHandle.putIfAbsent(clientHandle, c) != null) {
+            byToken.remove(s.token(), s);
+            return null;
+        }
+        if (!plan.user().isEmpty()) {
+            long now = clock.millis() / 1000;
+            Subscription here = byUser.compute(userKey(plan, s.eventKey()),
+                    (k, old) -> old != null && old.joinable() && !old.expiredAt(now) ? old : s);
+            if (here != s) {
+                byToken.remove(s.token(), s);
+                byHandle.remove(clientHandle, c);
+                return null;
+            }
+        }
+        all.add(s);
+        byEvent.compute(s.eventKey(), (k, set) -> {
+            Set<Subscription> out = set == null ? ConcurrentHashMap.newKeySet() : set;
+            out.add(s);
+            return out;
+        });
+        events.accepted(s);
+        return c;
     }
 
     @Override
@@ -186,10 +226,7 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         }
         if (how == Subscription.Left.LAST) {
             Subscription s = c.subscription();
-            forget(s);
-            if (s.tell()) {
-                unsubscriber.unsubscribe(s, why);
-            }
+            tellOrigin(s, forget(s), why);
         }
     }
 
@@ -236,7 +273,7 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
      */
     @Override
     public HeldResponse<Client> hold(HttpServerExchange exchange, Client c, Transport transport,
-            List<Decision.HeaderField> headers, long after, boolean streamType) {
+            List<Decision.HeaderField> headers, long after, boolean streamType, Notice notice) {
         Subscription s = c.subscription();
         long streamHandle = streamType && Transports.multiplexes(transport) ? newHandle() : 0;
         HeldResponse<Client> r = Transports.open(transport, exchange, this, scheduler,
@@ -252,6 +289,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         held.add(r);
         metrics.held(transport).incrementAndGet();
         r.open(c, after, (int) s.plan().settings().retry().toMillis(), headers);
+        if (notice != null) {
+            r.notice(notice.event(), notice.data());
+        }
         sendMissed(c, r, missed, replaced[0]);
         return r;
     }
@@ -428,11 +468,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
             if (s.expiredAt(now)) {
                 List<HeldResponse<Client>> had = new ArrayList<>(1);
                 if (s.end(had)) {
-                    forget(s);
+                    CompletionStage<Boolean> mine = forget(s);
                     closeAll(had, r, "token-expired");
-                    if (s.tell()) {
-                        unsubscriber.unsubscribe(s, "token-expired");
-                    }
+                    tellOrigin(s, mine, "token-expired");
                 }
             } else if (!s.ended()) {
                 live = true;
@@ -457,11 +495,10 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         if (!s.end(had)) {
             return;
         }
-        forget(s);
+        CompletionStage<Boolean> mine = forget(s);
         closeAll(had, null, why);
-        if (s.tell()) {
-            unsubscriber.unsubscribe(s, why);
-        }
+        // at a stop the origin is told at once: the stop waits for the notices in flight, not for Redis
+        tellOrigin(s, "server-stop".equals(why) ? CompletableFuture.completedFuture(true) : mine, why);
     }
 
     /**
@@ -498,13 +535,31 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         }
     }
 
-    /** Drops every index entry of a subscription that ended, its clients' handles included. */
-    private void forget(Subscription s) {
+    /**
+     * Drops every index entry of a subscription that ended, its clients' handles included;
+     * completes with whether this edge still held it (false: another edge took it over, issue 13).
+     */
+    private CompletionStage<Boolean> forget(Subscription s) {
         unindex(s);
         all.remove(s);
         for (Client c : s.clientList()) {
             byHandle.remove(c.handle(), c);
         }
+        return s.wasAccepted() ? events.ended(s) : HELD_HERE;
+    }
+
+    /** The origin is told of the end of {@code s} if it must be, and if this edge still held it (a failed check counts as held). */
+    private void tellOrigin(Subscription s, CompletionStage<Boolean> mine, String why) {
+        if (!s.tell()) {
+            return;
+        }
+        mine.whenComplete((held, e) -> {
+            if (e != null || held == null || held) {
+                unsubscriber.unsubscribe(s, why);
+            } else {
+                LOG.fine(() -> s.logLine("ended-taken-over").toString());
+            }
+        });
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.surrogate.server.subscribe;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /**
  * What a registry tells the parts that share its state with other edges (issue 13): which
  * events this edge holds subscriptions of (so that it listens for their fan-outs), and the life
@@ -24,8 +27,14 @@ public interface RegistryEvents {
     /** A client joined an accepted subscription (another tab of the user). */
     default void joined(Subscription.Client c) {}
 
-    /** {@code s} ended; its origin is told (or will be) by this edge. */
-    default void ended(Subscription s) {}
+    /**
+     * {@code s}, accepted, ended here. Completes with whether this edge still held it: if it
+     * did, this edge tells the origin (when it must); if another edge took it over meanwhile,
+     * that edge holds the origin's token now and nobody here tells the origin.
+     */
+    default CompletionStage<Boolean> ended(Subscription s) {
+        return CompletableFuture.completedFuture(true);
+    }
 
     /** Nobody listens: an edge alone. */
     RegistryEvents NONE = new RegistryEvents() {};

@@ -15,6 +15,7 @@ import io.surrogate.server.LogLine;
 import io.surrogate.server.metrics.ServerMetrics;
 import io.surrogate.server.time.Scheduler;
 import io.surrogate.server.transport.CloseWatcher;
+import io.surrogate.server.transport.EventFrame;
 import io.surrogate.server.transport.FailureAnswer;
 import io.surrogate.server.transport.HeldResponse;
 import io.surrogate.server.transport.Transports;
@@ -26,6 +27,7 @@ import java.net.URI;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,11 +44,19 @@ import static io.surrogate.server.transport.Responses.text;
  * ({@code /subscribe-event}, not blocking the IO thread), its answer, and on {@code 202} the
  * hold (or the attachment to a multiplexed stream). Whatever fails after the origin's answer,
  * the client's exchange is ended.
+ *
+ * <p>With several edges on Redis (issue 13), a {@code Last-Event-ID} whose handle this edge
+ * does not know may be a client of a subscription that another edge held: it is taken over
+ * here from its shared record and history, without the origin, or the client is told
+ * {@code history-lost} and subscribes afresh. The Redis reads answer later; the client's
+ * exchange waits for them dispatched, as it waits for the origin.
  */
 public final class SubscribeFlow {
     private static final Logger LOG = Logger.getLogger("surrogate.client");
     private static final HttpString LAST_EVENT_ID = new HttpString("Last-Event-ID");
     private static final HttpString X_EVENT_STREAM = new HttpString("X-Event-Stream");
+    /** the SSE event a client gets when another edge's subscription cannot be taken over with what it missed */
+    public static final String HISTORY_LOST = "history-lost";
     /** what a client that joins an accepted subscription is held with, as if the origin had answered it */
     private static final OriginAnswer ACCEPTED = new OriginAnswer(202, null, null, null);
 
@@ -55,14 +65,45 @@ public final class SubscribeFlow {
     private final ServerMetrics metrics;
     private final Scheduler scheduler;
     private final InstantSource clock;
+    /** with several edges on Redis, how a client of another edge's subscription is taken over; null for an edge alone */
+    private final TakeOver takeOver;
 
     public SubscribeFlow(SubscriptionRegistry registry, OriginCalls origin, ServerMetrics metrics, Scheduler scheduler,
             InstantSource clock) {
+        this(registry, origin, metrics, scheduler, clock, null);
+    }
+
+    /** @param takeOver with several edges on Redis, the shared records and history; null for an edge alone */
+    public SubscribeFlow(SubscriptionRegistry registry, OriginCalls origin, ServerMetrics metrics, Scheduler scheduler,
+            InstantSource clock, TakeOver takeOver) {
         this.registry = registry;
         this.origin = origin;
         this.metrics = metrics;
         this.scheduler = scheduler;
         this.clock = clock;
+        this.takeOver = takeOver;
+    }
+
+    /**
+     * A client's {@code Last-Event-ID} as the edge writes it: {@code HANDLE-SEQ}, and with
+     * several edges {@code HANDLE-SEQ.P}, P the last event's history position (0: none given).
+     */
+    record LastId(long handle, String handleHex, long seq, long position) {
+        static LastId parse(String text) {
+            if (text == null || text.length() > 60 || text.indexOf('-') != 16) {
+                return null;
+            }
+            long handle = parseHex(text.substring(0, 16));
+            String rest = text.substring(17);
+            int dot = rest.indexOf('.');
+            try {
+                long seq = Long.parseLong(dot < 0 ? rest : rest.substring(0, dot));
+                long position = dot < 0 ? 0 : Long.parseLong(rest.substring(dot + 1));
+                return seq < 0 || position < 0 ? null : new LastId(handle, text.substring(0, 16), seq, position);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
     }
 
     /**
@@ -72,22 +113,12 @@ public final class SubscribeFlow {
      * twice; the events after the id come from the subscription's buffer, shared by its clients.
      */
     public boolean resume(HttpServerExchange exchange, SubscriptionPlan plan, List<Decision.HeaderField> responseHeaders) {
-        String last = exchange.getRequestHeaders().getFirst(LAST_EVENT_ID);
+        LastId last = LastId.parse(exchange.getRequestHeaders().getFirst(LAST_EVENT_ID));
         if (last == null) {
             return false;
         }
-        int dash = last.indexOf('-');
-        if (dash != 16 || last.length() > 40) {
-            return false;
-        }
-        long handle = parseHex(last.substring(0, dash));
-        long after;
-        try {
-            after = Long.parseLong(last.substring(dash + 1));
-        } catch (NumberFormatException e) {
-            return false;
-        }
-        Subscription.Client client = registry.byHandle(handle);
+        long after = last.seq();
+        Subscription.Client client = registry.byHandle(last.handle());
         if (client == null) {
             return false;
         }
@@ -101,7 +132,7 @@ public final class SubscribeFlow {
         }
         metrics.subscribe("resumed");
         registry.hold(exchange, client, transport(exchange, plan), responseHeaders, from,
-                plan.settings().type() == SubscriptionType.STREAM);
+                plan.settings().type() == SubscriptionType.STREAM, null);
         return true;
     }
 
@@ -113,6 +144,130 @@ public final class SubscribeFlow {
      */
     public void subscribe(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan,
             List<Decision.HeaderField> responseHeaders, EdgeEnvironment environment) {
+        if (takeOver != null && exchange.getRequestHeaders().getFirst(X_EVENT_STREAM) == null) {
+            LastId last = LastId.parse(exchange.getRequestHeaders().getFirst(LAST_EVENT_ID));
+            if (last != null && last.handle() != 0 && registry.byHandle(last.handle()) == null) {
+                takeOver(exchange, request, plan, responseHeaders, environment, last);
+                return;
+            }
+        }
+        fresh(exchange, request, plan, responseHeaders, environment, null);
+    }
+
+    /**
+     * Issue 13: the client of a subscription that another edge held (its handle is unknown
+     * here). Its shared record is read (Redis, not on the IO thread); if it names this user's
+     * same subscription and its token is valid, it is held here with the origin's token as it
+     * is (no origin round trip), then the history after the client's last position is read and
+     * sent, each event with a new number and its own position. Otherwise (no record, another
+     * subscription, token expired, history lost, Redis failed) the client gets one
+     * {@code history-lost} event and a fresh subscription.
+     */
+    private void takeOver(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan,
+            List<Decision.HeaderField> responseHeaders, EdgeEnvironment environment, LastId last) {
+        String eventKey = SubscriptionRegistry.eventKey(plan.settings().originKey().name(), Escaping.headerValue(plan.eventId()));
+        takeOver.find(last.handleHex()).whenComplete((found, error) -> exchange.getIoThread().execute(() -> {
+            String lost = error != null ? "unavailable" : lostBecause(found.orElse(null), plan, eventKey, last);
+            if (lost != null) {
+                if (error != null) {
+                    LOG.warning(() -> LogLine.of("take-over-failed").with("reason", error.toString()).toString());
+                }
+                lost(exchange, request, plan, responseHeaders, environment, lost);
+                return;
+            }
+            TakeOver.Shared shared = found.get();
+            Subscription.Client client;
+            try {
+                client = registry.takeOver(shared, plan, last.handle(), last.seq(), last.position());
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, LogLine.of("take-over-failed").with("reason", "edge-error").toString(), e);
+                lost(exchange, request, plan, responseHeaders, environment, "unavailable");
+                return;
+            }
+            if (client == null) {
+                lost(exchange, request, plan, responseHeaders, environment, "in-use");
+                return;
+            }
+            long from = last.position() != 0 ? last.position() : shared.first();
+            takeOver.after(shared, from).whenComplete((missed, readError) -> exchange.getIoThread().execute(() ->
+                    takenOver(exchange, request, plan, responseHeaders, environment, client, last.seq(),
+                            readError != null ? new TakeOver.Lost("unavailable") : missed)));
+        }));
+    }
+
+    /** Why {@code shared} cannot be taken over for a client that last saw {@code last}; null when it can. */
+    private String lostBecause(TakeOver.Shared shared, SubscriptionPlan plan, String eventKey, LastId last) {
+        if (shared == null || !shared.eventKey().equals(eventKey) || !shared.customer().equals(plan.customerCode())
+                || !shared.user().equals(plan.user()) || !shared.event().equals(plan.eventId())
+                || !shared.type().equals(plan.settings().type().label())
+                || !shared.originKey().equals(plan.settings().originKey().name())) {
+            return "unknown"; // the same answer for another user's subscription as for none: nothing is told about it
+        }
+        if (clock.millis() / 1000 >= shared.expiresAt()) {
+            return "expired";
+        }
+        if (last.position() == 0 && last.seq() > 0) {
+            return "unplaced"; // it saw events the history did not keep
+        }
+        if (last.position() != 0 && last.position() < shared.first()) {
+            return "before-history";
+        }
+        return null;
+    }
+
+    /** The subscription is held here now; its history is read: sent, or lost (then it ends, and the client subscribes afresh). */
+    private void takenOver(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan,
+            List<Decision.HeaderField> responseHeaders, EdgeEnvironment environment, Subscription.Client client, long seq,
+            TakeOver.Missed missed) {
+        Subscription sub = client.subscription();
+        try {
+            if (missed instanceof TakeOver.Lost l) {
+                registry.endAndTell(sub, "history-lost");
+                lost(exchange, request, plan, responseHeaders, environment, l.reason());
+                return;
+            }
+            if (!exchange.getConnection().isOpen()) {
+                metrics.subscribe("client-gone");
+                registry.decline(client, "client-gone-before-hold");
+                return;
+            }
+            // events delivered here since the take-over are in its buffer: the history does not send them twice
+            Set<Long> here = sub.positionsAfter(seq);
+            metrics.subscribe("taken-over");
+            LOG.fine(() -> sub.logLine("taken-over").with("missed", ((TakeOver.Events) missed).frames().size()).toString());
+            registry.hold(exchange, client, transport(exchange, plan), responseHeaders, seq,
+                    plan.settings().type() == SubscriptionType.STREAM, null);
+            for (EventFrame frame : ((TakeOver.Events) missed).frames()) {
+                if (!here.contains(frame.position())) {
+                    registry.deliver(sub, frame);
+                }
+            }
+        } catch (RuntimeException e) {
+            failed(exchange, sub, ACCEPTED, e);
+        }
+    }
+
+    /** What a client that could not be taken over gets: {@code history-lost} (SSE), then a fresh subscription. */
+    private void lost(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan,
+            List<Decision.HeaderField> responseHeaders, EdgeEnvironment environment, String reason) {
+        metrics.subscribe("history-lost");
+        LOG.fine(() -> LogLine.of("history-lost").with("reason", reason).with("event-id", plan.eventId()).toString());
+        try {
+            fresh(exchange, request, plan, responseHeaders, environment,
+                    new SubscriptionRegistry.Notice(HISTORY_LOST, "{\"reason\":\"" + reason + "\"}"));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, LogLine.of("subscribe-failed").with("reason", "edge-error").toString(), e);
+            if (!exchange.isResponseStarted()) {
+                text(exchange, StatusCodes.INTERNAL_SERVER_ERROR, "the edge failed on this request\n");
+            } else {
+                exchange.endExchange();
+            }
+        }
+    }
+
+    /** A subscription without a resume: joined, or asked of the origin; held with {@code notice} first (null: none). */
+    private void fresh(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan,
+            List<Decision.HeaderField> responseHeaders, EdgeEnvironment environment, SubscriptionRegistry.Notice notice) {
         SubscriptionSettings settings = plan.settings();
         HeldResponse<Subscription.Client> stream = null;
         String streamHeader = exchange.getRequestHeaders().getFirst(X_EVENT_STREAM);
@@ -129,7 +284,7 @@ public final class SubscribeFlow {
         HeldResponse<Subscription.Client> multiplexOnto = stream;
         String eventKey = SubscriptionRegistry.eventKey(settings.originKey().name(), Escaping.headerValue(plan.eventId()));
         SubscriptionRegistry.Waiter waiter = (client, answer, error) ->
-                onAnswer(exchange, client, answer, error, responseHeaders, multiplexOnto);
+                onAnswer(exchange, client, answer, error, responseHeaders, multiplexOnto, notice);
         // a subscription registered by another client between the look-up and the registration is joined on the next turn
         for (int turn = 0; turn < 4; turn++) {
             SubscriptionRegistry.Place place = registry.join(plan, eventKey, waiter);
@@ -142,11 +297,11 @@ public final class SubscribeFlow {
                     // a client that leaves while the origin decides closes its connection now, so answered() holds nothing for it
                     CloseWatcher.watch(exchange, () -> false, reason -> ConnectionState.abort(exchange));
                 } else {
-                    onAnswer(exchange, seat.client(), ACCEPTED, null, responseHeaders, multiplexOnto);
+                    onAnswer(exchange, seat.client(), ACCEPTED, null, responseHeaders, multiplexOnto, notice);
                 }
                 return;
             }
-            if (ask(exchange, request, plan, responseHeaders, environment, eventKey, multiplexOnto)) {
+            if (ask(exchange, request, plan, responseHeaders, environment, eventKey, multiplexOnto, notice)) {
                 return;
             }
         }
@@ -157,7 +312,8 @@ public final class SubscribeFlow {
 
     /** Registers a new subscription and asks the origin; false when another client of the same user and event registered first. */
     private boolean ask(HttpServerExchange exchange, EdgeRequest request, SubscriptionPlan plan, List<Decision.HeaderField> responseHeaders,
-            EdgeEnvironment environment, String eventKey, HeldResponse<Subscription.Client> multiplexOnto) {
+            EdgeEnvironment environment, String eventKey, HeldResponse<Subscription.Client> multiplexOnto,
+            SubscriptionRegistry.Notice notice) {
         SubscriptionSettings settings = plan.settings();
         Subscriptions.Minted minted = Subscriptions.mint(plan, request, environment);
         OriginRequest call = Subscriptions.subscribe(plan, request, minted.token(), environment);
@@ -187,7 +343,7 @@ public final class SubscribeFlow {
                 try {
                     registry.answered(sub, answer, error); // the clients that joined meanwhile are told the same answer
                 } finally {
-                    onAnswer(exchange, first, answer, error, responseHeaders, multiplexOnto);
+                    onAnswer(exchange, first, answer, error, responseHeaders, multiplexOnto, notice);
                 }
             });
         } catch (RuntimeException e) {
@@ -199,14 +355,14 @@ public final class SubscribeFlow {
 
     /** The origin's answer for one client (the one that asked, or one that joined meanwhile), handled on its IO thread. */
     private void onAnswer(HttpServerExchange exchange, Subscription.Client client, OriginAnswer answer, Throwable error,
-            List<Decision.HeaderField> responseHeaders, HeldResponse<Subscription.Client> stream) {
+            List<Decision.HeaderField> responseHeaders, HeldResponse<Subscription.Client> stream, SubscriptionRegistry.Notice notice) {
         Subscription sub = client.subscription();
         exchange.getIoThread().execute(() -> {
             try {
                 if (error != null) {
                     throw new IllegalStateException("the origin call failed", error);
                 }
-                answered(exchange, sub, answer, responseHeaders, stream, client);
+                answered(exchange, sub, answer, responseHeaders, stream, client, notice);
             } catch (RuntimeException e) {
                 failed(exchange, sub, answer, e);
             }
@@ -259,7 +415,7 @@ public final class SubscribeFlow {
     }
 
     private void answered(HttpServerExchange exchange, Subscription sub, OriginAnswer answer, List<Decision.HeaderField> responseHeaders,
-            HeldResponse<Subscription.Client> stream, Subscription.Client client) {
+            HeldResponse<Subscription.Client> stream, Subscription.Client client, SubscriptionRegistry.Notice notice) {
         SubscriptionPlan plan = sub.plan();
         SubscriptionSettings settings = plan.settings();
         if (answer.accepted()) {
@@ -275,7 +431,7 @@ public final class SubscribeFlow {
             // the client that asked the origin is "held"; one that shares its subscription "joined"
             metrics.subscribe(client.handle() == sub.handle() ? "held" : "joined");
             registry.hold(exchange, client, transport(exchange, plan), responseHeaders, client.start(),
-                    settings.type() == SubscriptionType.STREAM);
+                    settings.type() == SubscriptionType.STREAM, notice);
             return;
         }
         registry.discard(sub);

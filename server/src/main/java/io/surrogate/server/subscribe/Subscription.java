@@ -8,8 +8,10 @@ import io.surrogate.server.transport.EventFrame;
 import io.surrogate.server.transport.HeldResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One subscription at the origin (one token) and the clients that share it: every client of
@@ -69,6 +71,9 @@ public final class Subscription {
     /** bytes of buffered events charged to the budget, and the first such event's number (0: none) */
     private long charged;
     private long chargedFrom;
+    /** taken over from another edge: the last event its client had there, and that event's history position */
+    private long takenAt = -1;
+    private long takenAtPosition;
 
     public Subscription(long handle, String token, long expiresAt, SubscriptionPlan plan, String host, String eventKey,
             ReplayBudget budget) {
@@ -123,7 +128,13 @@ public final class Subscription {
 
         @Override
         public String id(long sequence) {
-            return handleHex + '-' + sequence;
+            return id(sequence, subscription.positionOf(sequence));
+        }
+
+        /** {@code HANDLE-SEQ}, and {@code .P} with the event's history position when it has one (several edges). */
+        @Override
+        public String id(long sequence, long position) {
+            return position == 0 ? handleHex + '-' + sequence : handleHex + '-' + sequence + '.' + position;
         }
 
         @Override
@@ -154,11 +165,11 @@ public final class Subscription {
         return plan;
     }
 
-    String host() {
+    public String host() {
         return host;
     }
 
-    String eventKey() {
+    public String eventKey() {
         return eventKey;
     }
 
@@ -175,13 +186,54 @@ public final class Subscription {
         return plan.settings().type();
     }
 
-    /** The id of event {@code sequence} as its first client sees it ({@code HANDLE-SEQ}). */
+    /** The id of event {@code sequence} as its first client sees it ({@code HANDLE-SEQ}, without a history position). */
     public String id(long sequence) {
         return handleHex + '-' + sequence;
     }
 
     public synchronized long lastSeq() {
         return seq;
+    }
+
+    /** The history position of event {@code sequence} while it is in the buffer; 0 when it has none or has left it. */
+    synchronized long positionOf(long sequence) {
+        if (recent != null) {
+            for (Sent s : recent) {
+                if (s.seq() == sequence) {
+                    return s.frame().position();
+                }
+            }
+        }
+        return sequence == takenAt ? takenAtPosition : 0;
+    }
+
+    /** The history positions of the buffered events after {@code sequence} (events that came while it was taken over). */
+    synchronized Set<Long> positionsAfter(long sequence) {
+        Set<Long> out = new HashSet<>();
+        if (recent != null) {
+            for (Sent s : recent) {
+                if (s.seq() > sequence && s.frame().position() != 0) {
+                    out.add(s.frame().position());
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Its one client when it is taken over from another edge (issue 13): the origin accepted it
+     * there, the client keeps its handle {@code clientHandle}, and events go on after
+     * {@code sequence}, the last one the client had, which was at history position {@code position}.
+     */
+    synchronized Client takenOver(long clientHandle, long sequence, long position) {
+        seq = sequence;
+        takenAt = sequence;
+        takenAtPosition = position;
+        answered = true;
+        accepted = true;
+        Client c = new Client(this, clientHandle, sequence, null);
+        clients.add(c);
+        return c;
     }
 
     /** Whether a resuming request's plan names this same subscription. */
@@ -249,6 +301,11 @@ public final class Subscription {
         SubscriptionRegistry.Waiter w = c.waiter;
         c.waiter = null;
         return w;
+    }
+
+    /** Whether the origin accepted it (here, or at the edge it was taken over from). */
+    synchronized boolean wasAccepted() {
+        return accepted;
     }
 
     synchronized boolean spent() {
@@ -443,7 +500,7 @@ public final class Subscription {
     }
 
     /** Its clients now, for the index by handle. */
-    synchronized List<Client> clientList() {
+    public synchronized List<Client> clientList() {
         return List.copyOf(clients);
     }
 

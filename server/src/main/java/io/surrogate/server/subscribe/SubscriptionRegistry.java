@@ -71,9 +71,24 @@ public interface SubscriptionRegistry {
     /** A client with a reserved place left before it was held; the subscription ends (the origin told) if it was the last. */
     void decline(Subscription.Client c, String why);
 
-    /** Holds the exchange for client {@code c} (new or resumed), sending what it missed after {@code after}. On the IO thread. */
+    /** A named event a held response starts with, before any of the feed's (SSE only): {@code history-lost}. */
+    record Notice(String event, String data) {}
+
+    /**
+     * Holds the exchange for client {@code c} (new or resumed), sending {@code notice} (null:
+     * none) and then what it missed after {@code after}. On the IO thread.
+     */
     HeldResponse<Subscription.Client> hold(HttpServerExchange exchange, Subscription.Client c, Transport transport,
-            List<Decision.HeaderField> headers, long after, boolean streamType);
+            List<Decision.HeaderField> headers, long after, boolean streamType, Notice notice);
+
+    /**
+     * Holds here a subscription that another edge held (issue 13), without the origin: its
+     * client keeps handle {@code clientHandle} and goes on after event {@code sequence} (at
+     * history position {@code position}, 0 when none). Null
+     * when it cannot be: the handle or the token is in use here, or this user has a
+     * subscription of that event here already (then the client subscribes, and joins it).
+     */
+    Subscription.Client takeOver(TakeOver.Shared shared, SubscriptionPlan plan, long clientHandle, long sequence, long position);
 
     /** Adds client {@code c} to a live stream response; false if it is gone. On that response's IO thread. */
     boolean multiplex(HeldResponse<Subscription.Client> stream, Subscription.Client c);

@@ -24,8 +24,11 @@ import org.xnio.XnioIoThread;
 public abstract class HeldResponse<F extends HeldResponse.Feed> implements Runnable {
     /** What a held response carries: ids for its events. */
     public interface Feed {
-        /** The id of event {@code seq} ({@code HANDLE-SEQ}). */
+        /** The id of event {@code seq}, already sent or queued ({@code HANDLE-SEQ}, {@code HANDLE-SEQ.P} with several edges). */
         String id(long seq);
+
+        /** The id of event {@code seq} kept at {@code position} of the history the edges share (0: none, {@code HANDLE-SEQ}). */
+        String id(long seq, long position);
 
         /** The sequence number of the latest event. */
         long lastSeq();
@@ -138,6 +141,12 @@ public abstract class HeldResponse<F extends HeldResponse.Feed> implements Runna
     }
 
     protected abstract void write(F feed, long seq, EventFrame frame, boolean last);
+
+    /**
+     * A named event that is not one of the feed's (no id: the client's last id stays): with
+     * several edges, {@code history-lost}. Only SSE has a place for it; others write nothing.
+     */
+    public void notice(String event, String data) {}
 
     /** The heartbeat is due (streams) or the poll's wait is over (long-poll), on the IO thread. */
     protected abstract void due();

@@ -26,7 +26,7 @@ final class LongPollResponse<F extends HeldResponse.Feed> extends HeldResponse<F
         exchange().setStatusCode(StatusCodes.OK);
         exchange().getResponseHeaders().put(Headers.CONTENT_TYPE, frame.contentType());
         exchange().getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-        exchange().getResponseHeaders().put(LAST_EVENT_ID, feed.id(seq));
+        exchange().getResponseHeaders().put(LAST_EVENT_ID, feed.id(seq, frame.position()));
         release("answered");
         exchange().getResponseSender().send(frame.raw());
     }

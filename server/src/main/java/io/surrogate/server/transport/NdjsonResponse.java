@@ -28,8 +28,8 @@ final class NdjsonResponse<F extends HeldResponse.Feed> extends StreamedResponse
     }
 
     @Override
-    protected ByteBuffer head(F feed, long seq) {
-        return ascii("{\"id\":\"" + feed.id(seq));
+    protected ByteBuffer head(String id) {
+        return ascii("{\"id\":\"" + id);
     }
 
     @Override

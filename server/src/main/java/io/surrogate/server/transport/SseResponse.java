@@ -29,8 +29,14 @@ final class SseResponse<F extends HeldResponse.Feed> extends StreamedResponse<F>
     }
 
     @Override
-    protected ByteBuffer head(F feed, long seq) {
-        return ascii("id: " + feed.id(seq) + "\n");
+    protected ByteBuffer head(String id) {
+        return ascii("id: " + id + "\n");
+    }
+
+    /** {@code event: NAME} and one {@code data:} line, without an id line. */
+    @Override
+    public void notice(String event, String data) {
+        writeRaw("event: " + event + "\ndata: " + data + "\n\n");
     }
 
     @Override

@@ -47,8 +47,8 @@ abstract class StreamedResponse<F extends HeldResponse.Feed> extends HeldRespons
 
     protected abstract String preamble(F first, long resumeFrom, int retryMillis);
 
-    /** The event's head: the id line (SSE), the start of the JSON line (NDJSON). */
-    protected abstract ByteBuffer head(F feed, long seq);
+    /** The event's head, for event id {@code id}: the id line (SSE), the start of the JSON line (NDJSON). */
+    protected abstract ByteBuffer head(String id);
 
     /** The event's body, shared by every client of a fan-out. */
     protected abstract ByteBuffer body(EventFrame frame);
@@ -68,12 +68,19 @@ abstract class StreamedResponse<F extends HeldResponse.Feed> extends HeldRespons
 
     @Override
     protected final void write(F feed, long seq, EventFrame frame, boolean last) {
-        write(new ByteBuffer[] {head(feed, seq), body(frame)});
+        write(new ByteBuffer[] {head(feed.id(seq, frame.position())), body(frame)});
         if (last && !released()) {
             closeWhenFlushed = true;
             if (queue == null || queue.isEmpty()) {
                 finish();
             }
+        }
+    }
+
+    /** Writes {@code text} as it is (a notice), unless released. */
+    protected final void writeRaw(String text) {
+        if (!released()) {
+            write(new ByteBuffer[] {ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8))});
         }
     }
 
