@@ -44,6 +44,11 @@ public interface Target extends AutoCloseable {
     /** The server's processes, for memory and CPU. */
     List<Long> pids() throws Exception;
 
+    /** The Redis processes the server uses (read beside {@link #pids}); none without Redis. */
+    default List<Long> redisPids() {
+        return List.of();
+    }
+
     @Override
     void close();
 }
