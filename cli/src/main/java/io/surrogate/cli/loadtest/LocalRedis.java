@@ -18,8 +18,9 @@ import java.util.List;
 /**
  * The {@code redis-server} processes behind a {@code --redis} value, found by asking each seed
  * {@code INFO server} (its {@code process_id}) over one plain RESP request: the load test reads
- * their CPU and memory beside the edges'. Only seeds on this machine (loopback) count; a
- * {@code rediss://} seed or one on another host has no process here to read.
+ * their CPU and memory beside the edges', and {@code INFO memory}'s {@code used_memory} (what
+ * Redis's data takes, without the allocator's slack that RSS has). Only seeds on this machine
+ * (loopback) count; a {@code rediss://} seed or one on another host has no process here to read.
  */
 final class LocalRedis {
     private static final int TIMEOUT_MILLIS = 3000;
@@ -29,12 +30,8 @@ final class LocalRedis {
     /** The pids of the seeds' processes, in seed order; IOException when a loopback seed does not answer. */
     static List<Long> pids(String seeds) throws IOException {
         List<Long> pids = new ArrayList<>();
-        for (URI seed : RedisSettings.parseSeeds(seeds)) {
-            InetAddress host = InetAddress.getByName(seed.getHost());
-            if (!"redis".equals(seed.getScheme()) || !host.isLoopbackAddress()) {
-                continue;
-            }
-            long pid = processId(info(new InetSocketAddress(host, seed.getPort())));
+        for (InetSocketAddress seed : local(seeds)) {
+            long pid = field(info(seed, "server"), "process_id");
             if (Files.isDirectory(Path.of("/proc", Long.toString(pid))) && !pids.contains(pid)) {
                 pids.add(pid);
             }
@@ -42,13 +39,33 @@ final class LocalRedis {
         return pids;
     }
 
-    /** {@code INFO server}'s text (a RESP bulk string). */
-    private static String info(InetSocketAddress address) throws IOException {
+    /** The sum of {@code used_memory} over the seeds on this machine, in KiB. */
+    static long usedMemoryKiB(String seeds) throws IOException {
+        long bytes = 0;
+        for (InetSocketAddress seed : local(seeds)) {
+            bytes += field(info(seed, "memory"), "used_memory");
+        }
+        return bytes / 1024;
+    }
+
+    private static List<InetSocketAddress> local(String seeds) throws IOException {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (URI seed : RedisSettings.parseSeeds(seeds)) {
+            InetAddress host = InetAddress.getByName(seed.getHost());
+            if ("redis".equals(seed.getScheme()) && host.isLoopbackAddress()) {
+                out.add(new InetSocketAddress(host, seed.getPort()));
+            }
+        }
+        return out;
+    }
+
+    /** {@code INFO SECTION}'s text (a RESP bulk string). */
+    private static String info(InetSocketAddress address, String section) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(address, TIMEOUT_MILLIS);
             s.setSoTimeout(TIMEOUT_MILLIS);
             OutputStream out = s.getOutputStream();
-            out.write("*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(("*2\r\n$4\r\nINFO\r\n$" + section.length() + "\r\n" + section + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             DataInputStream in = new DataInputStream(s.getInputStream());
             String head = line(in);
@@ -72,12 +89,12 @@ final class LocalRedis {
         return b.toString();
     }
 
-    static long processId(String info) throws IOException {
+    static long field(String info, String name) throws IOException {
         for (String line : info.split("\r?\n")) {
-            if (line.startsWith("process_id:")) {
-                return Long.parseLong(line.substring("process_id:".length()).strip());
+            if (line.startsWith(name + ":")) {
+                return Long.parseLong(line.substring(name.length() + 1).strip());
             }
         }
-        throw new IOException("no process_id in Redis's INFO server");
+        throw new IOException("no " + name + " in Redis's INFO");
     }
 }

@@ -57,6 +57,11 @@ final class NchanTarget implements Target {
     }
 
     @Override
+    public Long redisUsedKiB() throws IOException {
+        return redis == null ? null : LocalRedis.usedMemoryKiB(redis);
+    }
+
+    @Override
     public String name() {
         return "nchan";
     }

@@ -44,11 +44,15 @@ sealed interface Report {
 
     // ---------------------------------------------------------------- held
 
-    /** {@code held} in this process: memory per held subscriber at each step; with Redis, its RSS too (else null). */
-    record Held(long baselineRssKiB, long baselinePssKiB, int n, List<Step> steps, String channel, Long redisBaselineRssKiB) implements Report {}
+    /**
+     * {@code held} in this process: memory per held subscriber at each step; with Redis, its RSS
+     * and its {@code used_memory} too (else null).
+     */
+    record Held(long baselineRssKiB, long baselinePssKiB, int n, List<Step> steps, String channel, Long redisBaselineRssKiB,
+            Long redisBaselineUsedKiB) implements Report {}
 
     record Step(int n, long rssKiB, long pssKiB, double rssPerConnKiB, double pssPerConnKiB, long connectPerSecond, Long redisRssKiB,
-            Double redisRssPerConnKiB) {}
+            Double redisRssPerConnKiB, Long redisUsedKiB, Double redisUsedPerConnKiB) {}
 
     /** {@code held --processes P}: subscribers held by worker processes, and (several edges) deliveries routed by 421. */
     record HeldInProcesses(int n, int processes, int serverProcesses, long connectPerSecond, long baselineRssKiB, long rssKiB, long pssKiB,

@@ -127,6 +127,11 @@ final class SurrogateTarget implements Target {
     }
 
     @Override
+    public Long redisUsedKiB() throws IOException {
+        return redis == null ? null : LocalRedis.usedMemoryKiB(redis);
+    }
+
+    @Override
     public InetSocketAddress clientAddress(int i) {
         return edges.get(Math.floorMod(i, edges.size())).clients;
     }

@@ -49,6 +49,11 @@ public interface Target extends AutoCloseable {
         return List.of();
     }
 
+    /** What the Redis the server uses holds ({@code used_memory}, KiB); null without Redis. */
+    default Long redisUsedKiB() throws java.io.IOException {
+        return null;
+    }
+
     @Override
     void close();
 }
