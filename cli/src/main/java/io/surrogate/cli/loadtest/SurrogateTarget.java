@@ -67,7 +67,8 @@ final class SurrogateTarget implements Target {
         return start(edges, jar, jvmFlags, heartbeat, replayBuffer, List.of(), redis, deliverTo);
     }
 
-    private static SurrogateTarget start(int edges, Path jar, List<String> jvmFlags, String heartbeat, int replayBuffer,
+    /** The same, each edge also given {@code serveOptions}. */
+    static SurrogateTarget start(int edges, Path jar, List<String> jvmFlags, String heartbeat, int replayBuffer,
             List<String> serveOptions, String redis, Targets.DeliverTo deliverTo) throws Exception {
         List<Long> redisPids = redis == null ? List.of() : LocalRedis.pids(redis);
         Path dir = Files.createTempDirectory("surrogate-loadtest-");
