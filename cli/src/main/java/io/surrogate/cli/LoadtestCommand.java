@@ -1,10 +1,13 @@
 package io.surrogate.cli;
 
 import io.surrogate.cli.loadtest.LoadTest;
+import io.surrogate.cli.loadtest.Target;
 import io.surrogate.cli.loadtest.Targets;
 import io.surrogate.server.Logging;
 import io.surrogate.server.cluster.RedisSettings;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -190,8 +193,16 @@ final class LoadtestCommand implements Callable<Integer> {
         List<String> jvmFlags = flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+"));
         // the edges log to their own files; here only warnings (Undertow's start lines of the built-in origin are noise)
         Logging.install(Level.WARNING, System.err);
-        try (var t = "nchan".equals(target) ? Targets.nchan(nchan, nchanDir, redis)
-                : Targets.surrogate(edges, edgeJar(), jvmFlags, heartbeat, replayBuffer, redis, where)) {
+        Target started;
+        try {
+            started = "nchan".equals(target) ? Targets.nchan(nchan, nchanDir, redis)
+                    : Targets.surrogate(edges, edgeJar(), jvmFlags, heartbeat, replayBuffer, redis, where);
+        } catch (IOException | UncheckedIOException e) {
+            // an edge that did not start (its log's last lines are in the message), a Redis that does not answer
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return SurrogateCommand.EXIT_ERRORS;
+        }
+        try (Target t = started) {
             LoadTest test = new LoadTest(options, t, out);
             boolean ok = test.run();
             if (json != null) {

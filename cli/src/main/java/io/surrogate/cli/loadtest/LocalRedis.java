@@ -89,7 +89,7 @@ final class LocalRedis {
         return b.toString();
     }
 
-    static long field(String info, String name) throws IOException {
+    private static long field(String info, String name) throws IOException {
         for (String line : info.split("\r?\n")) {
             if (line.startsWith(name + ":")) {
                 return Long.parseLong(line.substring(name.length() + 1).strip());
