@@ -2,18 +2,21 @@
 # Nchan (Debian's nginx + libnginx-mod-nchan) as a peer for load tests; see README.md here.
 #
 #   benchmarks/nchan/nchan.sh install                                  # apt-get nginx libnginx-mod-nchan if absent
-#   benchmarks/nchan/nchan.sh start [--workers K] [--port P] [--dir DIR]    # K: max(2, cores), as the edge's IO threads
+#   benchmarks/nchan/nchan.sh start [--workers K] [--port P] [--dir DIR] [--redis URL]   # K: max(2, cores), as the edge's IO threads
 #       -> nchan: http://127.0.0.1:P pids MASTER W1 ... dir DIR
 #   benchmarks/nchan/nchan.sh pids DIR                                 # MASTER W1 ...
 #   benchmarks/nchan/nchan.sh mem DIR                                  # summed VmRSS and Pss of those pids
 #   benchmarks/nchan/nchan.sh stop DIR                                 # quit that nginx, remove DIR
 #
 # Each instance lives in its own directory (config, pid file, error log, temp paths) and listens
-# on 127.0.0.1 only. NCHAN_SO overrides the module path found with dpkg -L.
+# on 127.0.0.1 only. NCHAN_SO overrides the module path found with dpkg -L. With --redis
+# redis://HOST:PORT the instance keeps its channels and messages in that Redis
+# (nginx-redis.conf.template), so that several instances share them.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 template="$here/nginx.conf.template"
+redis_template="$here/nginx-redis.conf.template"
 marker="# Nchan peer for load tests."
 
 die() { echo "nchan.sh: $*" >&2; exit 1; }
@@ -108,17 +111,19 @@ cmd_mem() {
 
 cmd_start() {
   # by default as many workers as a Surrogate edge has IO threads, max(2, cores): the same parallelism
-  local workers=$(( $(nproc) > 2 ? $(nproc) : 2 )) port=8090 dir=""
+  local workers=$(( $(nproc) > 2 ? $(nproc) : 2 )) port=8090 dir="" redis=""
   while (($#)); do
     case "$1" in
       --workers) workers="${2:?}"; shift 2 ;;
       --port) port="${2:?}"; shift 2 ;;
       --dir) dir="${2:?}"; shift 2 ;;
+      --redis) redis="${2:?}"; shift 2 ;;
       *) usage ;;
     esac
   done
   [[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "--workers must be a positive integer"
   [[ "$port" =~ ^[1-9][0-9]*$ ]] || die "--port must be a port number"
+  [[ -z "$redis" || "$redis" =~ ^redis://[A-Za-z0-9.:_-]+:[0-9]+$ ]] || die "--redis must be redis://HOST:PORT"
   command -v nginx >/dev/null || die "nginx not installed; run: $0 install"
   # reuseport would let a second nginx (or anything else with SO_REUSEPORT) share the port
   # silently, so refuse a port that already has a listener.
@@ -134,11 +139,13 @@ cmd_start() {
     dir="$(cd "$dir" && pwd)"
     if pids_of "$dir" >/dev/null; then die "an nginx already runs for $dir"; fi
   fi
+  local tpl="$template"
+  [[ -z "$redis" ]] || tpl="$redis_template"
   local esc_dir esc_so
   esc_dir="$(printf '%s' "$dir" | sed 's/[\\|&]/\\&/g')"
   esc_so="$(printf '%s' "$so" | sed 's/[\\|&]/\\&/g')"
   sed -e "s|@DIR@|$esc_dir|g" -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$workers|g" \
-      -e "s|@NCHAN_SO@|$esc_so|g" "$template" >"$dir/nginx.conf"
+      -e "s|@NCHAN_SO@|$esc_so|g" -e "s|@REDIS_URL@|$redis|g" "$tpl" >"$dir/nginx.conf"
   if ! nginx -p "$dir" -c "$dir/nginx.conf"; then
     [[ -f "$dir/error.log" ]] && tail -n 5 "$dir/error.log" >&2
     die "nginx did not start (config and logs in $dir)"
@@ -152,7 +159,7 @@ cmd_start() {
     sleep 0.1
   done
   ((n == workers + 1)) || die "expected 1 master + $workers workers, found: ${pids:-none} (see $dir/error.log)"
-  echo "nchan: http://127.0.0.1:$port pids $pids dir $dir"
+  echo "nchan: http://127.0.0.1:$port${redis:+ on $redis} pids $pids dir $dir"
 }
 
 cmd_stop() {

@@ -1,9 +1,13 @@
 package io.surrogate.cli;
 
 import io.surrogate.cli.loadtest.LoadTest;
+import io.surrogate.cli.loadtest.Target;
 import io.surrogate.cli.loadtest.Targets;
 import io.surrogate.server.Logging;
+import io.surrogate.server.cluster.RedisSettings;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +37,8 @@ import picocli.CommandLine.Spec;
                 "  surrogate loadtest unicast -n 10000 --rate 5000 --seconds 30",
                 "  surrogate loadtest subscribe --seconds 20",
                 "  surrogate loadtest soak --rate 1000 --seconds 600",
+                "  surrogate loadtest fanout -n 9000 --edges 3 --redis redis://127.0.0.1:6390",
+                "  surrogate loadtest unicast -n 9000 --edges 3 --redis redis://127.0.0.1:6390 --deliver-to round-robin",
                 "  surrogate loadtest fanout -n 10000 --target nchan --nchan-dir /tmp/nchan.X"})
 final class LoadtestCommand implements Callable<Integer> {
     @Spec
@@ -100,6 +106,17 @@ final class LoadtestCommand implements Callable<Integer> {
     @Option(names = "--edges", paramLabel = "K", defaultValue = "1", description = "surrogate: edge processes; subscriber I uses edge I mod K (default: ${DEFAULT-VALUE}).")
     int edges;
 
+    @Option(names = "--redis", paramLabel = "URL",
+            description = "surrogate: the edges share this Redis (serve --redis URL); nchan: the Redis its config names. Either way its "
+                    + "redis-server process (found with INFO when on loopback) is measured beside the server's (default: none).")
+    String redis;
+
+    @Option(names = "--deliver-to", paramLabel = "EDGE", defaultValue = "first",
+            description = "surrogate, several edges: where deliveries are posted: first (edge 1), round-robin (each edge in turn, so a unicast "
+                    + "reaches its subscriber's edge 1 time in K, as behind a load balancer) or holder (the subscriber's own edge) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String deliverTo;
+
     @Option(names = "--edge-jvm-flags", paramLabel = "FLAGS",
             description = "surrogate: the edges' JVM flags (default: SURROGATE_EDGE_JAVA_OPTS, which ./surrogate sets to the flags serve gets; without it, or empty, the JVM's defaults).")
     String edgeJvmFlags;
@@ -157,6 +174,15 @@ final class LoadtestCommand implements Callable<Integer> {
         if (!"surrogate".equals(target) && !"nchan".equals(target)) {
             return usage("--target is surrogate or nchan");
         }
+        Targets.DeliverTo where;
+        try {
+            where = Targets.DeliverTo.of(deliverTo);
+            if (redis != null) {
+                RedisSettings.parseSeeds(redis);
+            }
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
         if ("nchan".equals(target) && (nchanDir == null || !Files.isRegularFile(nchanDir.resolve("nginx.pid")))) {
             return usage("--target nchan needs --nchan-dir DIR with DIR/nginx.pid (start it with benchmarks/nchan/nchan.sh start)");
         }
@@ -167,7 +193,16 @@ final class LoadtestCommand implements Callable<Integer> {
         List<String> jvmFlags = flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+"));
         // the edges log to their own files; here only warnings (Undertow's start lines of the built-in origin are noise)
         Logging.install(Level.WARNING, System.err);
-        try (var t = "nchan".equals(target) ? Targets.nchan(nchan, nchanDir) : Targets.surrogate(edges, edgeJar(), jvmFlags, heartbeat, replayBuffer)) {
+        Target started;
+        try {
+            started = "nchan".equals(target) ? Targets.nchan(nchan, nchanDir, redis)
+                    : Targets.surrogate(edges, edgeJar(), jvmFlags, heartbeat, replayBuffer, redis, where);
+        } catch (IOException | UncheckedIOException e) {
+            // an edge that did not start (its log's last lines are in the message), a Redis that does not answer
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return SurrogateCommand.EXIT_ERRORS;
+        }
+        try (Target t = started) {
             LoadTest test = new LoadTest(options, t, out);
             boolean ok = test.run();
             if (json != null) {

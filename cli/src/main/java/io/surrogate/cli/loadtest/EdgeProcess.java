@@ -210,6 +210,11 @@ public final class EdgeProcess implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, as a crash: the edge runs nothing more (no goodbye to its clients, the origin or Redis); returns once it is gone. */
+    public void crash() throws InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+
     /** SIGTERM (the edge closes its clients and tells the origin), SIGKILL after 20 s. */
     @Override
     public void close() {

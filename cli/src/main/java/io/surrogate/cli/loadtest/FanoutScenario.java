@@ -24,9 +24,11 @@ final class FanoutScenario implements LoadTest.Scenario {
         g.awaitServer(n);
         Generator.sleep(o.idleSeconds());
         List<Long> pids = target.pids();
-        double[] cpu0 = ProcStats.cpuSplit(pids);
-        double self0 = ProcStats.cpuSelf();
-        long wall0 = System.nanoTime();
+        Generator.CpuMark cpu0 = g.mark(pids);
+        List<Long> redisPids = target.redisPids();
+        double roundServerCpu = 0;
+        double roundRedisCpu = 0;
+        long roundReceipts = 0;
         List<Report.Round> rounds = new ArrayList<>();
         Histogram all = new Histogram(3);
         long lost = 0;
@@ -34,18 +36,25 @@ final class FanoutScenario implements LoadTest.Scenario {
         for (int r = 0; r < warmup + o.rounds(); r++) {
             long before = g.received.get();
             g.latency.getIntervalHistogram(); // reset
+            double server0 = ProcStats.cpu(pids);
+            double redis0 = ProcStats.cpu(redisPids);
             long now = System.nanoTime();
             g.publish(new Publish(r, now, -1, "all", target.publishAddress(-1)));
             long deadline = now + 30 * Generator.SECOND;
             while (g.received.get() - before < n && System.nanoTime() < deadline && g.failed.get() == 0) {
                 LockSupport.parkNanos(1_000_000);
             }
+            double serverCpu = ProcStats.cpu(pids) - server0;
+            double redisCpu = ProcStats.cpu(redisPids) - redis0;
             Histogram h = g.latency.getIntervalHistogram();
             long got = g.received.get() - before;
             // every receipt's latency is in h: its largest is when the last subscriber had the event
             Double last = got >= n ? Generator.round2(Generator.ms(h.getMaxValue())) : null;
             boolean recorded = r >= warmup;
             if (recorded) {
+                roundServerCpu += serverCpu;
+                roundRedisCpu += redisCpu;
+                roundReceipts += got;
                 all.add(h);
                 lost += n - got;
                 Report.Latency l = Report.Latency.of(h);
@@ -57,7 +66,7 @@ final class FanoutScenario implements LoadTest.Scenario {
                     Generator.ms(h.getValueAtPercentile(99)));
             Generator.sleep(1);
         }
-        Report.Cpu cpu = g.cpu(pids, cpu0, self0, wall0);
+        Report.Cpu cpu = g.cpu(pids, cpu0);
         Report.RoundTimes lastReceipt = Report.RoundTimes.of(rounds);
         g.out.printf(Locale.ROOT, "%s fan-out to %,d, %d rounds: the last subscriber had the event after %s; "
                         + "receipt latency over all receipts p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; lost %d%n", target.name(), n,
@@ -65,9 +74,16 @@ final class FanoutScenario implements LoadTest.Scenario {
                         : String.format(Locale.ROOT, "%.1f ms (median round), %.1f ms (slowest)", lastReceipt.median(), lastReceipt.max()),
                 Generator.ms(all.getValueAtPercentile(50)), Generator.ms(all.getValueAtPercentile(99)), Generator.ms(all.getValueAtPercentile(99.9)),
                 Generator.ms(all.getMaxValue()), lost);
+        Double serverPerReceipt = Generator.perEach(roundServerCpu, roundReceipts);
+        Double redisPerReceipt = redisPids.isEmpty() ? null : Generator.perEach(roundRedisCpu, roundReceipts);
+        if (serverPerReceipt != null) {
+            g.out.printf(Locale.ROOT, "  CPU from each publish to its last receipt, per receipt: %s %.2f us%s%n", target.name(), serverPerReceipt,
+                    redisPerReceipt == null ? "" : String.format(Locale.ROOT, ", redis %.2f us", redisPerReceipt));
+        }
         g.closeAll();
         long expected = (long) n * o.rounds();
-        return new Report.Fanout(connectPerSecond, cpu, n, rounds, Report.Latency.of(all), lastReceipt, expected, expected - lost, lost);
+        return new Report.Fanout(connectPerSecond, cpu, n, rounds, Report.Latency.of(all), lastReceipt, expected, expected - lost, lost,
+                serverPerReceipt, redisPerReceipt);
     }
 
     @Override

@@ -279,17 +279,32 @@ final class Generator implements Subscriber.Listener, Publishers.Listener {
         return false;
     }
 
-    /** The CPU the server and this generator used since {@code server0}, {@code self0} and {@code wall0}, printed and returned. */
-    Report.Cpu cpu(List<Long> pids, double[] server0, double self0, long wall0) throws IOException {
-        double wall = (System.nanoTime() - wall0) / 1e9;
+    /** CPU seconds used so far by the server (user, system), this generator and the server's Redis, and when. */
+    record CpuMark(double[] server, double self, double redis, long wall) {}
+
+    CpuMark mark(List<Long> pids) throws IOException {
+        return new CpuMark(ProcStats.cpuSplit(pids), ProcStats.cpuSelf(), ProcStats.cpu(target.redisPids()), System.nanoTime());
+    }
+
+    /** The CPU the server, this generator and the server's Redis used since {@code m}, printed and returned. */
+    Report.Cpu cpu(List<Long> pids, CpuMark m) throws IOException {
+        double wall = (System.nanoTime() - m.wall()) / 1e9;
         double[] split = ProcStats.cpuSplit(pids);
-        double user = split[0] - server0[0];
-        double system = split[1] - server0[1];
+        double user = split[0] - m.server()[0];
+        double system = split[1] - m.server()[1];
         double server = user + system;
-        double self = ProcStats.cpuSelf() - self0;
-        out.printf(Locale.ROOT, "  CPU over %.1f s: %s %.2f cores (%.0f%% in the kernel), generator %.2f cores%n", wall, target.name(), server / wall,
-                server > 0 ? 100 * system / server : 0.0, self / wall);
-        return new Report.Cpu(round2(wall), round2(server), round2(user), round2(system), round2(self), round2(server / wall), round2(self / wall));
+        double self = ProcStats.cpuSelf() - m.self();
+        boolean withRedis = !target.redisPids().isEmpty();
+        double redis = withRedis ? ProcStats.cpu(target.redisPids()) - m.redis() : 0;
+        out.printf(Locale.ROOT, "  CPU over %.1f s: %s %.2f cores (%.0f%% in the kernel), generator %.2f cores%s%n", wall, target.name(), server / wall,
+                server > 0 ? 100 * system / server : 0.0, self / wall, withRedis ? String.format(Locale.ROOT, ", redis %.2f cores", redis / wall) : "");
+        return new Report.Cpu(round2(wall), round2(server), round2(user), round2(system), round2(self), round2(server / wall), round2(self / wall),
+                withRedis ? round2(redis) : null, withRedis ? round2(redis / wall) : null);
+    }
+
+    /** Microseconds of {@code cpuSeconds} per one of {@code count}, or null when nothing was counted. */
+    static Double perEach(double cpuSeconds, long count) {
+        return count > 0 ? round2(cpuSeconds * 1e6 / count) : null;
     }
 
     /** What the built-in origin answered, printed; null for a target without one. */

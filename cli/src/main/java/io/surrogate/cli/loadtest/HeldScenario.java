@@ -27,7 +27,11 @@ final class HeldScenario implements LoadTest.Scenario {
         Generator.sleep(o.idleSeconds());
         long baseRss = ProcStats.rss(pids);
         long basePss = ProcStats.pss(pids);
-        g.progress("baseline: RSS %,d KiB, PSS %,d KiB", baseRss, basePss);
+        List<Long> redisPids = target.redisPids();
+        Long redisBase = redisPids.isEmpty() ? null : ProcStats.rss(redisPids);
+        Long redisUsedBase = target.redisUsedKiB();
+        g.progress("baseline: RSS %,d KiB, PSS %,d KiB%s%s", baseRss, basePss, redisBase == null ? "" : ", redis RSS " + redisBase + " KiB",
+                redisUsedBase == null ? "" : ", redis used_memory " + redisUsedBase + " KiB");
         List<Report.Step> steps = new ArrayList<>();
         int from = o.warmupClients();
         int have = 0;
@@ -42,14 +46,22 @@ final class HeldScenario implements LoadTest.Scenario {
             Generator.sleep(o.idleSeconds());
             long rss = ProcStats.rss(target.pids());
             long pss = ProcStats.pss(target.pids());
+            Long redisRss = redisBase == null ? null : ProcStats.rss(redisPids);
+            Long redisUsed = redisUsedBase == null ? null : target.redisUsedKiB();
             Report.Step s = new Report.Step(n, rss, pss, Generator.round2((rss - baseRss) / (double) n), Generator.round2((pss - basePss) / (double) n),
-                    Math.round((n - before) / Math.max(connectSeconds, 1e-3)));
+                    Math.round((n - before) / Math.max(connectSeconds, 1e-3)), redisRss,
+                    redisRss == null ? null : Generator.round2((redisRss - redisBase) / (double) n), redisUsed,
+                    redisUsed == null ? null : Generator.round2((redisUsed - redisUsedBase) / (double) n));
             steps.add(s);
-            g.out.printf(Locale.ROOT, "%s held %,d: RSS %,d KiB (%.2f KiB/conn), PSS %,d KiB (%.2f KiB/conn), opened at %,d/s%n", target.name(), n,
-                    rss, s.rssPerConnKiB(), pss, s.pssPerConnKiB(), s.connectPerSecond());
+            g.out.printf(Locale.ROOT, "%s held %,d: RSS %,d KiB (%.2f KiB/conn), PSS %,d KiB (%.2f KiB/conn), opened at %,d/s%s%n", target.name(), n,
+                    rss, s.rssPerConnKiB(), pss, s.pssPerConnKiB(), s.connectPerSecond(),
+                    redisRss == null ? "" : String.format(Locale.ROOT, "; redis RSS %,d KiB (%.2f KiB/conn)", redisRss, s.redisRssPerConnKiB())
+                            + (redisUsed == null ? "" : String.format(Locale.ROOT, ", used_memory %,d KiB (%.2f KiB/conn)", redisUsed,
+                                    s.redisUsedPerConnKiB())));
         }
         g.closeAll();
-        return new Report.Held(baseRss, basePss, have, steps, o.sharedChannel() ? "one shared" : "one per subscriber");
+        return new Report.Held(baseRss, basePss, have, steps, o.sharedChannel() ? "one shared" : "one per subscriber", redisBase,
+                redisUsedBase);
     }
 
     @Override

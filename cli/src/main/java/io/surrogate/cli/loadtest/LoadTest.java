@@ -57,6 +57,7 @@ public final class LoadTest {
     public boolean run() throws Exception {
         Report.Header header = new Report.Header(o.scenario(), target.name(), Instant.now().toString(), target.describe(),
                 o.sse() ? "sse" : "long-poll", Machine.describe());
+        Report.Setup setup = target instanceof SurrogateTarget s ? s.setup() : target instanceof NchanTarget n ? n.setup() : null;
         Scenario scenario = scenario(o);
         Report report = null;
         String error = null;
@@ -83,7 +84,7 @@ public final class LoadTest {
         List<String> failures = g.failures();
         Report.Outcome outcome = new Report.Outcome(error, g.serverDelivered.get() > 0 ? g.serverDelivered.get() : null, g.failed.get(),
                 g.dropped.get(), failures.isEmpty() ? null : failures, ok);
-        json = line(header, report, outcome);
+        json = line(header, setup, report, outcome);
         out.println(json);
         out.flush();
         return ok;
@@ -94,10 +95,10 @@ public final class LoadTest {
         return json;
     }
 
-    /** One JSON object: the header's fields, the report's (none when the run broke off), the outcome's. */
-    static String line(Report.Header header, Report report, Report.Outcome outcome) {
+    /** One JSON object: the header's fields, the setup's, the report's (none when the run broke off), the outcome's. */
+    static String line(Report.Header header, Report.Setup setup, Report report, Report.Outcome outcome) {
         JsonObject line = new JsonObject();
-        for (Object part : new Object[] {header, report, outcome}) {
+        for (Object part : new Object[] {header, setup, report, outcome}) {
             if (part != null) {
                 for (Map.Entry<String, com.google.gson.JsonElement> e : GSON.toJsonTree(part).getAsJsonObject().entrySet()) {
                     line.add(e.getKey(), e.getValue());

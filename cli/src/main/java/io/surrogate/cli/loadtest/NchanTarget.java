@@ -21,7 +21,9 @@ import java.util.stream.Stream;
  * {@code benchmarks/nchan/nchan.sh start}: subscribers {@code GET /sub/CHANNEL}, publishes are
  * unsigned {@code POST /pub/CHANNEL}, the count of subscribers comes from
  * {@code /nchan_status}, and the processes are the master in {@code DIR/nginx.pid} and its
- * children. Nchan has no origin: a subscription is held without asking anyone.
+ * children. Nchan has no origin: a subscription is held without asking anyone. With a Redis URL
+ * (its config, {@code nchan.sh start --redis}, keeps channels and messages there) that Redis's
+ * process is read beside nginx's for CPU and memory.
  */
 final class NchanTarget implements Target {
     private static final Pattern SUBSCRIBERS = Pattern.compile("(?m)^subscribers: (\\d+)");
@@ -31,9 +33,32 @@ final class NchanTarget implements Target {
     private final Path dir;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    NchanTarget(URI url, Path dir) {
+    private final String redis;
+    private final List<Long> redisPids;
+
+    NchanTarget(URI url, Path dir, String redis) {
         this.address = new InetSocketAddress(url.getHost(), url.getPort() < 0 ? 80 : url.getPort());
         this.dir = dir;
+        this.redis = redis;
+        try {
+            this.redisPids = redis == null ? List.of() : LocalRedis.pids(redis);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the Redis Nchan uses does not answer: " + e.getMessage(), e);
+        }
+    }
+
+    Report.Setup setup() {
+        return redis == null ? null : new Report.Setup(null, redis, null);
+    }
+
+    @Override
+    public List<Long> redisPids() {
+        return redisPids;
+    }
+
+    @Override
+    public Long redisUsedKiB() throws IOException {
+        return redis == null ? null : LocalRedis.usedMemoryKiB(redis);
     }
 
     @Override
@@ -46,7 +71,8 @@ final class NchanTarget implements Target {
         try {
             Process p = new ProcessBuilder("nginx", "-v").redirectErrorStream(true).start();
             String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return v + ", " + (pids().size() - 1) + " worker(s), config " + dir.resolve("nginx.conf");
+            return v + ", " + (pids().size() - 1) + " worker(s)" + (redis == null ? "" : " on Redis " + redis + " (redis-server pids " + redisPids + ")")
+                    + ", config " + dir.resolve("nginx.conf");
         } catch (IOException e) {
             return "nginx (version unknown: " + e.getMessage() + ")";
         }

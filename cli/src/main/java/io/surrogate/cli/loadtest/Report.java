@@ -16,6 +16,13 @@ sealed interface Report {
     /** The line's first fields, whatever the scenario. */
     record Header(String scenario, String target, String date, String server, String transport, String machine) {}
 
+    /**
+     * How the server was set up, after the header: its edge processes (Surrogate), the Redis
+     * they share (null: none) and where deliveries were posted ({@code first}, {@code round-robin}
+     * or {@code holder}; Surrogate with more than one edge).
+     */
+    record Setup(Integer edges, String redis, String deliverTo) {}
+
     /** The line's last fields: what failed, and whether the run passed. */
     record Outcome(String error, Long serverSaysDelivered, int failedSubscribers, int droppedSubscribers, List<String> firstFailures,
             boolean pass) {}
@@ -28,19 +35,24 @@ sealed interface Report {
         }
     }
 
-    /** CPU over a measured window: the server's processes and this generator. */
+    /** CPU over a measured window: the server's processes, this generator, and the Redis the server uses (null: none). */
     record Cpu(double wallSeconds, double serverCpuSeconds, double serverUserSeconds, double serverSystemSeconds, double generatorCpuSeconds,
-            double serverCores, double generatorCores) {}
+            double serverCores, double generatorCores, Double redisCpuSeconds, Double redisCores) {}
 
     /** Requests the built-in origin answered (Surrogate only). */
     record OriginCounts(long originSubscribes, long originUnsubscribes, long originRefused) {}
 
     // ---------------------------------------------------------------- held
 
-    /** {@code held} in this process: memory per held subscriber at each step. */
-    record Held(long baselineRssKiB, long baselinePssKiB, int n, List<Step> steps, String channel) implements Report {}
+    /**
+     * {@code held} in this process: memory per held subscriber at each step; with Redis, its RSS
+     * and its {@code used_memory} too (else null).
+     */
+    record Held(long baselineRssKiB, long baselinePssKiB, int n, List<Step> steps, String channel, Long redisBaselineRssKiB,
+            Long redisBaselineUsedKiB) implements Report {}
 
-    record Step(int n, long rssKiB, long pssKiB, double rssPerConnKiB, double pssPerConnKiB, long connectPerSecond) {}
+    record Step(int n, long rssKiB, long pssKiB, double rssPerConnKiB, double pssPerConnKiB, long connectPerSecond, Long redisRssKiB,
+            Double redisRssPerConnKiB, Long redisUsedKiB, Double redisUsedPerConnKiB) {}
 
     /** {@code held --processes P}: subscribers held by worker processes, and (several edges) deliveries routed by 421. */
     record HeldInProcesses(int n, int processes, int serverProcesses, long connectPerSecond, long baselineRssKiB, long rssKiB, long pssKiB,
@@ -54,10 +66,12 @@ sealed interface Report {
      * {@code fanout}: one event to every subscriber of one channel, per round. {@code latencyMs}
      * is publish-to-receipt over every receipt of every recorded round (its p99 is not the time
      * a round takes); {@code lastReceiptMs} is the time until the last subscriber had the event:
-     * per round in {@code rounds}, and here its median and slowest round.
+     * per round in {@code rounds}, and here its median and slowest round. {@code serverCpuUsPerReceipt}
+     * is the server's CPU from each recorded publish until its last receipt, summed over the rounds,
+     * per receipt (microseconds; {@code redisCpuUsPerReceipt} the same for Redis, null without).
      */
     record Fanout(long connectPerSecond, Cpu cpu, int n, List<Round> rounds, Latency latencyMs, RoundTimes lastReceiptMs, long expected,
-            long received, long lost) implements Report {}
+            long received, long lost, Double serverCpuUsPerReceipt, Double redisCpuUsPerReceipt) implements Report {}
 
     /**
      * One recorded round: its receipts' latency, how many received it and, when all did, the
@@ -75,10 +89,14 @@ sealed interface Report {
 
     // ---------------------------------------------------------------- unicast
 
-    /** {@code unicast}: signed deliveries at a rate (0: as fast as answered), each to one subscriber. */
+    /**
+     * {@code unicast}: signed deliveries at a rate (0: as fast as answered), each to one subscriber.
+     * {@code serverCpuUsPerDelivery}: the server's CPU over the recorded window per delivery
+     * accepted in it (microseconds); {@code redisCpuUsPerDelivery} the same for Redis (null without).
+     */
     record Unicast(long connectPerSecond, Cpu cpu, int n, int rate, int seconds, long published, long recordedFromSeq, long accepted,
             long refused, Map<Integer, Integer> answers, long received, long lost, long misdelivered, long acceptedPerSecond,
-            Latency latencyMs, Latency publishAnswerMs) implements Report {}
+            Latency latencyMs, Latency publishAnswerMs, Double serverCpuUsPerDelivery, Double redisCpuUsPerDelivery) implements Report {}
 
     // ---------------------------------------------------------------- subscribe, soak
 

@@ -27,8 +27,7 @@ final class SoakScenario implements LoadTest.Scenario {
         long nextSample = start;
         long k = 0;
         long late = 0;
-        double[] cpu0 = ProcStats.cpuSplit(pids);
-        double self0 = ProcStats.cpuSelf();
+        Generator.CpuMark cpu0 = g.mark(pids);
         while (true) {
             long now = System.nanoTime();
             if (now >= nextSample) {
@@ -55,7 +54,7 @@ final class SoakScenario implements LoadTest.Scenario {
             g.startSubscriber((int) k, "k" + k);
             k++;
         }
-        Report.Cpu cpu = g.cpu(pids, cpu0, self0, start);
+        Report.Cpu cpu = g.cpu(pids, cpu0);
         long deadline = System.nanoTime() + 15 * Generator.SECOND;
         while (!g.awaitingEvent.isEmpty() && System.nanoTime() < deadline) {
             LockSupport.parkNanos(10_000_000);

@@ -16,9 +16,8 @@ final class SubscribeScenario implements LoadTest.Scenario {
         LoadTest.Options o = g.o;
         g.closeWhenHeld = true;
         List<Long> pids = g.target.pids();
-        double[] cpu0 = ProcStats.cpuSplit(pids);
-        double self0 = ProcStats.cpuSelf();
-        long start = System.nanoTime();
+        Generator.CpuMark cpu0 = g.mark(pids);
+        long start = cpu0.wall();
         long end = start + o.seconds() * Generator.SECOND;
         g.progress("subscribing for %d s, %d at a time, each subscriber leaving once held", o.seconds(), o.concurrency());
         int i = 0;
@@ -31,7 +30,7 @@ final class SubscribeScenario implements LoadTest.Scenario {
         }
         g.opening.acquire(o.concurrency());
         double seconds = (System.nanoTime() - start) / 1e9;
-        Report.Cpu cpu = g.cpu(pids, cpu0, self0, start);
+        Report.Cpu cpu = g.cpu(pids, cpu0);
         g.opening.release(o.concurrency());
         int h = g.held.get();
         g.out.printf(Locale.ROOT, "%s subscribe: %,d held in %.1f s = %,d/s (%d at a time), %d failed%n", g.target.name(), h, seconds,

@@ -16,16 +16,19 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * Surrogate under load: {@code edges} {@code surrogate serve} child processes (each its own edge
- * id, keys shared), a {@link LoadOrigin} in this process that accepts every subscription, and
- * fresh Tink keys in a temporary directory deleted on close. Subscriber {@code i} subscribes
- * through edge {@code i mod edges} with {@code GET /sub?e=CHANNEL&u=uI}; the real subscribe
- * flow runs (token minted, origin asked, client held). A unicast publish is a signed
- * {@code /deliver-event} with the token the origin stored, sent to the first edge: a token
- * minted by another edge gets {@code 421} and the publish follows {@code X-Event-Edge}.
+ * id, keys and rules shared; with a Redis URL, all on that Redis with {@code --redis}), a
+ * {@link LoadOrigin} in this process that accepts every subscription, and fresh Tink keys in a
+ * temporary directory deleted on close. Subscriber {@code i} subscribes through edge
+ * {@code i mod edges} with {@code GET /sub?e=CHANNEL&u=uI}; the real subscribe flow runs (token
+ * minted, origin asked, client held). A publish is a signed {@code /deliver-event} (a unicast
+ * with the token the origin stored) posted where {@link Targets.DeliverTo} says: an edge that
+ * does not hold the token passes it on (Redis) or answers {@code 421}, and then the publish
+ * follows {@code X-Event-Edge}.
  */
 final class SurrogateTarget implements Target {
     private static final String PATH = "/deliver-event";
@@ -36,16 +39,38 @@ final class SurrogateTarget implements Target {
     private final List<EdgeProcess> edges = new ArrayList<>();
     private final List<InetSocketAddress> originSides = new ArrayList<>();
     private final String flags;
+    private final String redis;
+    private final List<Long> redisPids;
+    private final Targets.DeliverTo deliverTo;
+    /** deliveries posted so far, for {@link Targets.DeliverTo#ROUND_ROBIN} */
+    private final AtomicLong posted = new AtomicLong();
 
-    private SurrogateTarget(Path dir, NamedKey originKey, LoadOrigin origin, String flags) {
+    private SurrogateTarget(Path dir, NamedKey originKey, LoadOrigin origin, String flags, String redis, List<Long> redisPids,
+            Targets.DeliverTo deliverTo) {
         this.dir = dir;
         this.originKey = originKey;
         this.origin = origin;
         this.flags = flags;
+        this.redis = redis;
+        this.redisPids = List.copyOf(redisPids);
+        this.deliverTo = deliverTo;
     }
 
     static SurrogateTarget start(int edges, Path jar, List<String> jvmFlags, String heartbeat, int replayBuffer, List<String> serveOptions)
             throws Exception {
+        return start(edges, jar, jvmFlags, heartbeat, replayBuffer, serveOptions, null, Targets.DeliverTo.FIRST);
+    }
+
+    /** {@code edges} edges on the Redis at {@code redis} (null: each alone), deliveries posted as {@code deliverTo} says. */
+    static SurrogateTarget start(int edges, Path jar, List<String> jvmFlags, String heartbeat, int replayBuffer, String redis,
+            Targets.DeliverTo deliverTo) throws Exception {
+        return start(edges, jar, jvmFlags, heartbeat, replayBuffer, List.of(), redis, deliverTo);
+    }
+
+    /** The same, each edge also given {@code serveOptions}. */
+    static SurrogateTarget start(int edges, Path jar, List<String> jvmFlags, String heartbeat, int replayBuffer,
+            List<String> serveOptions, String redis, Targets.DeliverTo deliverTo) throws Exception {
+        List<Long> redisPids = redis == null ? List.of() : LocalRedis.pids(redis);
         Path dir = Files.createTempDirectory("surrogate-loadtest-");
         Path keys = Files.createDirectory(dir.resolve("keys"));
         Keyring.write(keys, "tok", TinkKeys.generate(KeyPurpose.TOKEN));
@@ -53,10 +78,14 @@ final class SurrogateTarget implements Target {
         NamedKey key = Keyring.open(keys).find("origin").orElseThrow();
         Path rules = dir.resolve("loadtest.xml");
         Files.writeString(rules, rules(heartbeat, replayBuffer));
-        SurrogateTarget t = new SurrogateTarget(dir, key, new LoadOrigin(key), jvmFlags.isEmpty() ? "(the JVM's defaults)" : String.join(" ", jvmFlags));
+        SurrogateTarget t = new SurrogateTarget(dir, key, new LoadOrigin(key), jvmFlags.isEmpty() ? "(the JVM's defaults)" : String.join(" ", jvmFlags),
+                redis, redisPids, deliverTo);
         try {
             for (int e = 0; e < edges; e++) {
                 List<String> options = new ArrayList<>(List.of("--edge-id", "edge-" + (e + 1), "--log-level", "WARNING"));
+                if (redis != null) {
+                    options.addAll(List.of("--redis", redis));
+                }
                 options.addAll(serveOptions);
                 List<String> command = EdgeProcess.command(jvmFlags, jar, rules, keys, t.origin.uri(), options.toArray(String[]::new));
                 EdgeProcess edge = EdgeProcess.start(command, dir.resolve("edge-" + (e + 1) + ".log"), Duration.ofSeconds(90));
@@ -85,7 +114,22 @@ final class SurrogateTarget implements Target {
 
     @Override
     public String describe() {
-        return edges.size() + " edge process(es), JVM flags: " + flags;
+        return edges.size() + " edge process(es)" + (redis == null ? "" : " on Redis " + redis + " (redis-server pids " + redisPids + ")")
+                + (edges.size() > 1 ? ", deliveries to " + deliverTo.label() : "") + ", JVM flags: " + flags;
+    }
+
+    Report.Setup setup() {
+        return new Report.Setup(edges.size(), redis, deliverTo.label());
+    }
+
+    @Override
+    public List<Long> redisPids() {
+        return redisPids;
+    }
+
+    @Override
+    public Long redisUsedKiB() throws IOException {
+        return redis == null ? null : LocalRedis.usedMemoryKiB(redis);
     }
 
     @Override
@@ -110,7 +154,15 @@ final class SurrogateTarget implements Target {
 
     @Override
     public InetSocketAddress publishAddress(int subscriber) {
-        return originSides.get(0);
+        int k = originSides.size();
+        return switch (deliverTo) {
+            case FIRST -> originSides.get(0);
+            case HOLDER -> originSides.get(subscriber < 0 ? 0 : subscriber % k);
+            case ROUND_ROBIN -> {
+                long c = posted.getAndIncrement();
+                yield originSides.get((int) ((c + c / k) % k));
+            }
+        };
     }
 
     @Override

@@ -44,6 +44,16 @@ public interface Target extends AutoCloseable {
     /** The server's processes, for memory and CPU. */
     List<Long> pids() throws Exception;
 
+    /** The Redis processes the server uses (read beside {@link #pids}); none without Redis. */
+    default List<Long> redisPids() {
+        return List.of();
+    }
+
+    /** What the Redis the server uses holds ({@code used_memory}, KiB); null without Redis. */
+    default Long redisUsedKiB() throws java.io.IOException {
+        return null;
+    }
+
     @Override
     void close();
 }

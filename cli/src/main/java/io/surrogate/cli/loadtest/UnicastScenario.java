@@ -76,13 +76,12 @@ final class UnicastScenario implements LoadTest.Scenario {
         long firstRecorded = o.rate() > 0 ? (long) o.rate() * o.warmupSeconds() : sent.get();
         g.publishLatency.getIntervalHistogram();
         long acceptedAtRecord = g.accepted.get();
-        double[] serverAtRecord = ProcStats.cpuSplit(pids);
-        double selfAtRecord = ProcStats.cpuSelf();
-        long wall0 = System.nanoTime();
+        Generator.CpuMark atRecord = g.mark(pids);
+        long wall0 = atRecord.wall();
         Generator.sleepUntil(end);
         long acceptedInWindow = g.accepted.get() - acceptedAtRecord;
         double windowSeconds = (System.nanoTime() - wall0) / 1e9;
-        Report.Cpu cpu = g.cpu(pids, serverAtRecord, selfAtRecord, wall0);
+        Report.Cpu cpu = g.cpu(pids, atRecord);
         g.loops[0].ticker(now -> Long.MAX_VALUE);
         if (pacer != null) {
             pacer.join();
@@ -102,9 +101,15 @@ final class UnicastScenario implements LoadTest.Scenario {
         g.out.printf(Locale.ROOT, "  publish to receipt: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (%,d recorded)%n",
                 Generator.ms(h.getValueAtPercentile(50)), Generator.ms(h.getValueAtPercentile(99)), Generator.ms(h.getValueAtPercentile(99.9)),
                 Generator.ms(h.getMaxValue()), h.getTotalCount());
+        Double serverPerDelivery = Generator.perEach(cpu.serverCpuSeconds(), acceptedInWindow);
+        Double redisPerDelivery = cpu.redisCpuSeconds() == null ? null : Generator.perEach(cpu.redisCpuSeconds(), acceptedInWindow);
+        if (serverPerDelivery != null) {
+            g.out.printf(Locale.ROOT, "  CPU per delivery accepted in the recorded window: %s %.1f us%s%n", target.name(), serverPerDelivery,
+                    redisPerDelivery == null ? "" : String.format(Locale.ROOT, ", redis %.1f us", redisPerDelivery));
+        }
         g.closeAll();
         return new Report.Unicast(connectPerSecond, cpu, n, o.rate(), o.seconds(), sent.get(), firstRecorded, g.accepted.get(), g.refused.get(),
-                g.answers(), g.received.get(), lost, g.misdelivered.get(), acceptedPerSecond, Report.Latency.of(h), Report.Latency.of(ph));
+                g.answers(), g.received.get(), lost, g.misdelivered.get(), acceptedPerSecond, Report.Latency.of(h), Report.Latency.of(ph), serverPerDelivery, redisPerDelivery);
     }
 
     @Override

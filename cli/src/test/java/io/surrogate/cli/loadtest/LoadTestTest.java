@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.surrogate.cli.SurrogateCommand;
+import io.surrogate.server.cluster.RedisServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -123,6 +124,39 @@ class LoadTestTest {
         assertThat(routed.get("received").getAsLong()).isEqualTo(300);
         assertThat(routed.get("redirected421").getAsLong()).isEqualTo(200);
         assertThat(r.json().getAsJsonArray("rssPerProcessKiB")).hasSize(3);
+    }
+
+    @Test
+    void deliveriesPostedRoundRobinOverThreeEdgesReachTheirSubscribers() throws Exception {
+        Run r = loadtest("unicast", "-n", "30", "--rate", "60", "--seconds", "1", "--warmup", "1", "--idle", "0", "--edges", "3",
+                "--deliver-to", "round-robin");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        JsonObject j = r.json();
+        assertThat(j.get("edges").getAsInt()).isEqualTo(3);
+        assertThat(j.get("deliverTo").getAsString()).isEqualTo("round-robin");
+        assertThat(j.has("redis")).isFalse();
+        assertThat(j.get("received").getAsLong()).isEqualTo(120);
+        assertThat(j.get("serverCpuUsPerDelivery").getAsDouble()).isPositive();
+        assertThat(j.get("server").getAsString()).contains("3 edge process(es), deliveries to round-robin");
+    }
+
+    @Test
+    void withRedisItsServerProcessIsMeasuredBesideTheEdges() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+                SurrogateTarget edge = SurrogateTarget.start(1, Path.of("classes"), List.of(SMALL_EDGE.split(" ")), "30s", 16,
+                        List.of("--redis-timeout", "3000"), redis.url(), Targets.DeliverTo.FIRST)) {
+            assertThat(edge.redisPids()).as("redis-server's pid, from INFO server").hasSize(1);
+            StringWriter out = new StringWriter();
+            var o = new LoadTest.Options("unicast", 20, List.of(20), true, false, 40, 1, 1, 1, 20, 4, 1, 0, 0, 1, null);
+            LoadTest test = new LoadTest(o, edge, new PrintWriter(out, true));
+            assertThat(test.run()).as(out.toString()).isTrue();
+            JsonObject j = JsonParser.parseString(test.json()).getAsJsonObject();
+            assertThat(j.get("redis").getAsString()).isEqualTo(redis.url());
+            assertThat(j.getAsJsonObject("cpu").get("redisCpuSeconds").getAsDouble()).isNotNegative();
+            assertThat(j.get("redisCpuUsPerDelivery").getAsDouble()).isNotNegative();
+            assertThat(out.toString()).contains(", redis ");
+            assertThat(edge.redisUsedKiB()).as("INFO memory's used_memory").isPositive();
+        }
     }
 
     @Test
