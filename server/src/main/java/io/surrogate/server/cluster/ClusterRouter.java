@@ -90,13 +90,12 @@ public final class ClusterRouter implements DeliveryRouter {
             }
             String eventKey = record.eventKey().isEmpty()
                     ? SubscriptionRegistry.eventKey(posted.originKey().name(), frame.eventId()) : record.eventKey();
-            String address = directory.address(record.edge());
-            return append(record.sid(), eventKey, frame).thenCompose(kept -> {
-                if (!directory.alive(record.edge()) || address == null) {
+            return append(record.sid(), eventKey, frame).thenCompose(kept -> directory.find(record.edge()).thenCompose(holder -> {
+                if (holder == null || holder.address() == null || !directory.alive(record.edge())) {
                     return CompletableFuture.completedFuture(Routed.QUEUED_ONE);
                 }
-                return relay.pass(record.edge(), address, token, kept, posted).thenApply(Routed::passedOn);
-            });
+                return relay.pass(record.edge(), holder.address(), token, kept, posted).thenApply(Routed::passedOn);
+            }));
         });
     }
 

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -102,6 +103,34 @@ public final class EdgeDirectory implements AutoCloseable {
     public String address(String edgeId) {
         Entry e = entries.get(edgeId);
         return e == null ? null : e.address();
+    }
+
+    /**
+     * {@code edgeId}'s entry: from the copy when it is alive there; otherwise read from Redis
+     * now (an edge that started since the last reading, or renewed since), and kept in the copy.
+     * Completes with null when Redis knows no such edge, or with the copy's entry when Redis
+     * does not answer. Never fails.
+     */
+    public CompletionStage<Entry> find(String edgeId) {
+        Entry cached = entries.get(edgeId);
+        if (self.equals(edgeId) || cached != null && cached.aliveAt(clock.millis())) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        var commands = redis.commands();
+        var score = commands.zscore(EDGES, bytes(edgeId)).toCompletableFuture();
+        var at = commands.hget(ADDRESSES, edgeId).toCompletableFuture();
+        return CompletableFuture.allOf(score, at).handle((ok, error) -> {
+            if (error != null || score.join() == null) {
+                return error != null ? cached : null;
+            }
+            byte[] address = at.join();
+            Entry found = new Entry(edgeId, address == null ? null : new String(address, StandardCharsets.UTF_8),
+                    score.join().longValue());
+            Map<String, Entry> next = new HashMap<>(entries);
+            next.put(edgeId, found);
+            entries = Map.copyOf(next);
+            return found;
+        });
     }
 
     /** Every edge as last read, by id; dead ones not yet removed included. */

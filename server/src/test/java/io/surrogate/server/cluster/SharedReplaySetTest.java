@@ -172,6 +172,8 @@ class SharedReplaySetTest {
                 return !scan(redis).isEmpty();
             })).as("the edge's nonces go to Redis again").isTrue();
             assertThat(edges.send(0, during).word()).as("Redis restarted empty; the edge still knows").isEqualTo("replay");
+            // the other edge falls back to its own set until its own connection is back: wait for it
+            assertThat(eventually(() -> sample(edges.edge(1), "surrogate_redis_connected") == 1)).isTrue();
             Outgoing after = edges.fanOut(0, "news", "after");
             assertThat(edges.send(0, after).word()).isEqualTo("delivered");
             assertThat(edges.send(1, after).word()).as("refused at the other edge by Redis again").isEqualTo("replay");
