@@ -59,7 +59,13 @@ public final class ClusterRouter implements DeliveryRouter {
         if (here != null) {
             String sid = HexFormat.of().toHexDigits(here.handle());
             String eventKey = SubscriptionRegistry.eventKey(posted.originKey().name(), frame.eventId());
-            return append(sid, eventKey, frame).thenApply(kept -> local.unicastHere(token, here, kept));
+            // held here: delivered even when Redis cannot keep it (as a fan-out is), only without a position
+            return history.appendToSubscription(sid, eventKey, frame).handle((position, error) -> {
+                if (error != null) {
+                    return frame; // logged and counted by the history
+                }
+                return position == 0 ? frame : new EventFrame(frame.eventId(), frame.data(), frame.contentType(), position);
+            }).thenApply(kept -> local.unicastHere(token, here, kept));
         }
         CompletableFuture<byte[]> ref = redis.commands().get(RecordReader.tokenKey(token)).toCompletableFuture();
         return ref.handle((value, error) -> {
