@@ -52,7 +52,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>The subscriptions' records on Redis ({@code t:<tk>}, {@code {e:<eh>}:sub:<sid>},
  * {@code edge:<id>:subs}) are written here, as the holding edge writes them once the registry's
- * events are wired to Redis (CLUSTER.md's key table).
+ * events are wired to Redis (the keys of docs/operations.md, "Several edges").
  */
 class ManyEdgesTest {
     private static final Duration WAIT = Duration.ofSeconds(30);

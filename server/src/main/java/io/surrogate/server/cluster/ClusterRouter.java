@@ -60,14 +60,12 @@ public final class ClusterRouter implements DeliveryRouter {
             String sid = HexFormat.of().toHexDigits(here.handle());
             String eventKey = SubscriptionRegistry.eventKey(posted.originKey().name(), frame.eventId());
             // held here: delivered even when Redis cannot keep it (as a fan-out is), only without a position
-            return history.appendToSubscription(sid, eventKey, frame).handle((position, error) -> {
-                if (error != null) {
-                    return frame; // logged and counted by the history
-                }
-                return position == 0 ? frame : new EventFrame(frame.eventId(), frame.data(), frame.contentType(), position);
-            }).thenApply(kept -> local.unicastHere(token, here, kept));
+            // (a failed append is logged and counted by the history)
+            return history.appendToSubscription(sid, eventKey, frame)
+                    .handle((position, error) -> error != null ? frame : frame.at(position))
+                    .thenApply(kept -> local.unicastHere(token, here, kept));
         }
-        CompletableFuture<byte[]> ref = redis.commands().get(RecordReader.tokenKey(token)).toCompletableFuture();
+        CompletableFuture<byte[]> ref = redis.commands().get(SharedKeys.token(SharedKeys.tokenHash(token))).toCompletableFuture();
         return ref.handle((value, error) -> {
             if (error != null) {
                 throw unavailable("route", error);
@@ -78,7 +76,7 @@ public final class ClusterRouter implements DeliveryRouter {
 
     /** To the edge the record {@code ref} names. */
     private CompletionStage<Routed> toHolder(String ref, String token, EventFrame frame, Posted posted) {
-        String key = RecordReader.subKey(ref);
+        String key = SharedKeys.subOf(ref);
         if (key == null) {
             metrics.redisFailure("malformed");
             LOG.warning(() -> LogLine.of("redis-malformed").with("what", "token record").toString());
@@ -109,9 +107,9 @@ public final class ClusterRouter implements DeliveryRouter {
     private CompletionStage<EventFrame> append(String sid, String eventKey, EventFrame frame) {
         return history.appendToSubscription(sid, eventKey, frame).handle((position, error) -> {
             if (error != null) {
-                throw unavailable("history", error);
+                throw new Unavailable("Redis did not keep the event", error); // logged and counted by the history
             }
-            return position == 0 ? frame : new EventFrame(frame.eventId(), frame.data(), frame.contentType(), position);
+            return frame.at(position);
         });
     }
 
@@ -138,7 +136,7 @@ public final class ClusterRouter implements DeliveryRouter {
             LOG.fine(() -> LogLine.of("fanout-not-kept").with("reason", String.valueOf(error)).toString());
             return 0L;
         }).thenCompose(position -> {
-            EventFrame positioned = position == 0 ? frame : new EventFrame(eventId, frame.data(), frame.contentType(), position);
+            EventFrame positioned = frame.at(position);
             Routed here = local.fanOutHere(originKeyName, eventId, positioned);
             return fanOut.publish(originKeyName, positioned).thenApply(here::withEdges);
         });

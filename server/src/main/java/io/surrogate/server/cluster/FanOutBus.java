@@ -12,9 +12,6 @@ import io.surrogate.server.transport.EventFrame;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -257,19 +254,9 @@ public final class FanOutBus implements AutoCloseable {
         }
     }
 
-    /** The event hash: the first 16 hex digits of the SHA-256 of the event key's UTF-8 bytes. */
-    public static String eventHash(String eventKey) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(eventKey.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
-        }
-    }
-
     /** {@code surrogate:{p<N>}:ev:<eh>}, N = the first 4 hex digits of eh mod {@value #PARTITIONS}. */
     public static String channel(String eventKey) {
-        String eh = eventHash(eventKey);
+        String eh = SharedKeys.eventHash(eventKey);
         return "surrogate:{p" + Integer.parseInt(eh, 0, 4, 16) % PARTITIONS + "}:ev:" + eh;
     }
 

@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionStage;
  * The events the edges keep in Redis for a client that comes back at another edge (issue 13):
  * a stream per subscription (its unicasts) and one per event (its fan-outs), whose entries
  * share one sequence of positions per event, so that one number in a client's last event id
- * says what it has seen of both. See /work/wt/CLUSTER.md, "History".
+ * says what it has seen of both. See docs/operations.md, "History and take-over".
  */
 public interface History {
     /** Keeps a fan-out of {@code eventKey}; completes with its position (0 when not kept). */

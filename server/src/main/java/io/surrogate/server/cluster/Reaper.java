@@ -100,13 +100,13 @@ final class Reaper {
 
     private CompletableFuture<Void> reapEdge(String dead, long now) {
         var commands = redis.commands();
-        return commands.set(RecordReader.reapClaim(dead), EdgeDirectory.bytes(directory.self()),
+        return commands.set(SharedKeys.reapClaim(dead), EdgeDirectory.bytes(directory.self()),
                 SetArgs.Builder.nx().px(CLAIM_MILLIS)).toCompletableFuture().thenCompose(ok -> {
                     if (!"OK".equals(ok)) {
                         return CompletableFuture.completedFuture(null); // another edge reaps it
                     }
                     LOG.info(() -> LogLine.of("reaping").with("edge", dead).toString());
-                    return commands.smembers(RecordReader.edgeSubs(dead)).toCompletableFuture().thenCompose(refs -> {
+                    return commands.smembers(SharedKeys.edgeSubs(dead)).toCompletableFuture().thenCompose(refs -> {
                         List<CompletableFuture<Void>> each = new ArrayList<>();
                         for (byte[] ref : refs) {
                             each.add(reapOne(dead, new String(ref, StandardCharsets.UTF_8)));
@@ -128,8 +128,8 @@ final class Reaper {
 
     private CompletableFuture<Void> reapOne(String dead, String ref) {
         var commands = redis.commands();
-        String subs = RecordReader.edgeSubs(dead);
-        String key = RecordReader.subKey(ref);
+        String subs = SharedKeys.edgeSubs(dead);
+        String key = SharedKeys.subOf(ref);
         if (key == null) {
             metrics.redisFailure("malformed");
             LOG.warning(() -> LogLine.of("redis-malformed").with("what", "edge subscription list").with("edge", dead).toString());
@@ -142,7 +142,7 @@ final class Reaper {
                     : RecordReader.read(ref, map(fields));
             if (record != null) {
                 unsubscribe(record, dead);
-                return commands.del(RecordReader.tokenKey(record.token())).toCompletableFuture()
+                return commands.del(SharedKeys.token(SharedKeys.tokenHash(record.token()))).toCompletableFuture()
                         .thenCompose(n -> commands.srem(subs, EdgeDirectory.bytes(ref)).toCompletableFuture());
             }
             // gone (expired with its token) or taken over by the edge its client came back to

@@ -1,18 +1,12 @@
 package io.surrogate.server.cluster;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * Where the edges keep each subscription's record on Redis and how the unicast routing and the
- * reaper read it (issue 13; the keys are listed in /work/wt/CLUSTER.md): {@code surrogate:t:<tk>}
- * names a token's subscription as {@code <eh>:<sid>}; its hash
- * {@code surrogate:{e:<eh>}:sub:<sid>} holds the token, the edge that holds it now and what an
- * unsubscribe notice needs; {@code surrogate:edge:<id>:subs} lists an edge's subscriptions. A
- * token is never a key: {@code tk} is the first 32 hex digits of its SHA-256.
+ * How the unicast routing and the reaper read a subscription's record on Redis (issue 13; written
+ * by {@link SubscriptionRecords}, keys named by {@link SharedKeys}): the token, the edge that
+ * holds it now and what an unsubscribe notice needs.
  */
 final class RecordReader {
     private RecordReader() {}
@@ -24,27 +18,6 @@ final class RecordReader {
         String sid() {
             return ref.substring(ref.indexOf(':') + 1);
         }
-    }
-
-    static String tokenKey(String token) {
-        return "surrogate:t:" + sha256Hex(token.getBytes(StandardCharsets.US_ASCII), 32);
-    }
-
-    /** The hash of the subscription {@code ref} ({@code <eh>:<sid>}); null when {@code ref} is not of that form. */
-    static String subKey(String ref) {
-        int colon = ref.indexOf(':');
-        if (colon != 16 || ref.length() != 33 || !hex(ref)) {
-            return null;
-        }
-        return "surrogate:{e:" + ref.substring(0, colon) + "}:sub:" + ref.substring(colon + 1);
-    }
-
-    static String edgeSubs(String edgeId) {
-        return "surrogate:edge:" + edgeId + ":subs";
-    }
-
-    static String reapClaim(String edgeId) {
-        return "surrogate:reap:" + edgeId;
     }
 
     /** The record in hash {@code fields} of subscription {@code ref}; null when it has no token or no edge (absent or malformed). */
@@ -68,23 +41,5 @@ final class RecordReader {
     private static String field(Map<String, byte[]> fields, String name) {
         byte[] v = fields.get(name);
         return v == null ? "" : new String(v, StandardCharsets.UTF_8);
-    }
-
-    private static boolean hex(String ref) {
-        for (int i = 0; i < ref.length(); i++) {
-            char c = ref.charAt(i);
-            if (i != 16 && Character.digit(c, 16) < 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String sha256Hex(byte[] bytes, int digits) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, digits);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
     }
 }

@@ -21,7 +21,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.logging.Logger;
 
 /**
- * The history the edges keep in Redis Streams (issue 13; /work/wt/CLUSTER.md, "History"), and
+ * The history the edges keep in Redis Streams (issue 13; docs/operations.md, "History and take-over"), and
  * its reading side for a client that comes back at another edge.
  *
  * <p>Positions: one counter per event key; a new position is {@code max(last + 1, now_ms * 1024)}

@@ -7,7 +7,7 @@ import java.util.HexFormat;
 
 /**
  * The names of the Redis keys the edges share for subscriptions and their history (issue 13;
- * /work/wt/CLUSTER.md, "Redis keys"). Keys of one event key share the hash tag {@code {e:<eh>}},
+ * docs/operations.md, "Several edges", lists them). Keys of one event key share the hash tag {@code {e:<eh>}},
  * so that a script or a read that uses them together stays on one Cluster node. A token never
  * appears in a key: its hash does.
  */
@@ -77,5 +77,26 @@ public final class SharedKeys {
     /** The set of {@code <eh>:<sid>} an edge holds. */
     public static String edgeSubs(String edgeId) {
         return PREFIX + "edge:" + edgeId + ":subs";
+    }
+
+    /** The claim of the surviving edge that reaps dead edge {@code edgeId}. */
+    public static String reapClaim(String edgeId) {
+        return PREFIX + "reap:" + edgeId;
+    }
+
+    /**
+     * The record a pointer ({@code <eh>:<sid>}, as {@code c:} and {@code t:} keys and the edges'
+     * sets hold it) names; null when the pointer is not of that form (16 and 16 hex digits).
+     */
+    public static String subOf(String ref) {
+        if (ref.length() != 33 || ref.charAt(16) != ':') {
+            return null;
+        }
+        for (int i = 0; i < ref.length(); i++) {
+            if (i != 16 && Character.digit(ref.charAt(i), 16) < 0) {
+                return null;
+            }
+        }
+        return sub(ref.substring(0, 16), ref.substring(17));
     }
 }

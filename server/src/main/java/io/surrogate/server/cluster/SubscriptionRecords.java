@@ -23,7 +23,7 @@ import static io.surrogate.server.cluster.RedisHistory.utf8;
 
 /**
  * Writes the records another edge needs to take over this edge's subscriptions (issue 13;
- * /work/wt/CLUSTER.md, "Redis keys"): the subscription's hash (its token, claims, holder, and
+ * docs/operations.md, "History and take-over"): the subscription's hash (its token, claims, holder, and
  * {@code first}, the history position from which it is kept), the pointers to it from each
  * client handle and from the token, and this edge's set of held subscriptions. Written when the
  * origin accepts (or this edge takes a subscription over), when a client joins, and deleted when

@@ -90,19 +90,38 @@ public final class SubscribeFlow {
      */
     record LastId(long handle, String handleHex, long seq, long position) {
         static LastId parse(String text) {
-            if (text == null || text.length() > 60 || text.indexOf('-') != 16) {
+            // strict: 16 lowercase hex digits, '-', up to 19 ASCII digits, optionally '.' and up to 19 more
+            // (Long's parsers would take a '+' or other scripts' digits, and a client chooses this text)
+            if (text == null || text.length() > 56 || text.indexOf('-') != 16 || !digits(text, 0, 16, 16)) {
                 return null;
             }
-            long handle = parseHex(text.substring(0, 16));
-            String rest = text.substring(17);
-            int dot = rest.indexOf('.');
+            int dot = text.indexOf('.', 17);
+            int seqEnd = dot < 0 ? text.length() : dot;
+            if (!digits(text, 17, seqEnd, 10) || seqEnd - 17 > 19 || dot >= 0 && (!digits(text, dot + 1, text.length(), 10)
+                    || text.length() - dot - 1 > 19)) {
+                return null;
+            }
             try {
-                long seq = Long.parseLong(dot < 0 ? rest : rest.substring(0, dot));
-                long position = dot < 0 ? 0 : Long.parseLong(rest.substring(dot + 1));
-                return seq < 0 || position < 0 ? null : new LastId(handle, text.substring(0, 16), seq, position);
+                long seq = Long.parseLong(text, 17, seqEnd, 10);
+                long position = dot < 0 ? 0 : Long.parseLong(text, dot + 1, text.length(), 10);
+                return new LastId(Long.parseUnsignedLong(text, 0, 16, 16), text.substring(0, 16), seq, position);
             } catch (NumberFormatException e) {
-                return null;
+                return null; // more than fits a long
             }
+        }
+
+        /** Whether {@code text[from, to)} is not empty and all ASCII digits of {@code radix} (lowercase hex for 16). */
+        private static boolean digits(String text, int from, int to, int radix) {
+            if (from >= to) {
+                return false;
+            }
+            for (int i = from; i < to; i++) {
+                char c = text.charAt(i);
+                if (!(c >= '0' && c <= '9' || radix == 16 && c >= 'a' && c <= 'f')) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

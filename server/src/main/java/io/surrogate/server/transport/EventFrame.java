@@ -44,6 +44,11 @@ public final class EventFrame {
         return position;
     }
 
+    /** The same event at {@code p} in the shared history (this frame when {@code p} is 0 or its own). */
+    public EventFrame at(long p) {
+        return p == 0 || p == position ? this : new EventFrame(eventId, data, contentType, p);
+    }
+
     /** The event id as the origin sent it. */
     public String eventId() {
         return eventId;

@@ -60,7 +60,7 @@ class FanOutBusTest {
     @Test
     void eachEventHasOneChannelInOneOfSixtyFourPartitionsThatSpreadOverTheClusterShards() {
         String key = SubscriptionRegistry.eventKey("origin", "quote:BSC");
-        String eh = FanOutBus.eventHash(key);
+        String eh = SharedKeys.eventHash(key);
         assertThat(eh).matches("[0-9a-f]{16}");
         assertThat(FanOutBus.channel(key)).isEqualTo("surrogate:{p" + Integer.parseInt(eh.substring(0, 4), 16) % 64 + "}:ev:" + eh);
         assertThat(FanOutBus.channel(SubscriptionRegistry.eventKey("other-origin", "quote:BSC"))).isNotEqualTo(FanOutBus.channel(key));
