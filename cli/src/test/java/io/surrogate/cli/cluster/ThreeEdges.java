@@ -207,6 +207,18 @@ final class ThreeEdges implements AutoCloseable {
         edges.forEach(EdgeProcess::close);
         origin.close();
         redis.close();
+        // KEEP_EDGE_LOGS=DIR keeps the three edges' logs there, to read after a failure
+        String keep = System.getenv("KEEP_EDGE_LOGS");
+        if (keep != null) {
+            for (int k = 1; k <= 3; k++) {
+                try {
+                    Files.copy(dir.resolve("edge-" + k + ".log"), Path.of(keep, "edge-" + k + ".log"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException e) {
+                    // none
+                }
+            }
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | java.io.UncheckedIOException e) {

@@ -214,6 +214,14 @@ public final class EdgeDirectory implements AutoCloseable {
             next.put(id, new Entry(id, at == null ? null : new String(at, StandardCharsets.UTF_8), (long) v.getScore()));
         }
         next.put(self, new Entry(self, address, now + ttlMillis));
+        // an edge this one saw alive and that Redis does not list now (a Redis that restarted empty,
+        // before that edge's next renewal) stays alive here until the expiry it had: a restart of
+        // Redis does not make the living look dead to the routing
+        for (Entry known : entries.values()) {
+            if (!next.containsKey(known.id()) && known.aliveAt(now)) {
+                next.put(known.id(), known);
+            }
+        }
         entries = Map.copyOf(next);
         if (upSince == 0) {
             upSince = now;
