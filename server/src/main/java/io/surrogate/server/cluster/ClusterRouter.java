@@ -82,24 +82,58 @@ public final class ClusterRouter implements DeliveryRouter {
             LOG.warning(() -> LogLine.of("redis-malformed").with("what", "token record").toString());
             return CompletableFuture.completedFuture(Routed.NONE);
         }
-        return redis.commands().hgetall(key).toCompletableFuture().handle((fields, error) -> {
-            if (error != null) {
-                throw unavailable("route", error);
-            }
-            return RecordReader.read(ref, fields);
-        }).thenCompose(record -> {
+        return read(ref, key).thenCompose(record -> {
             if (record == null || record.edge().equals(directory.self())) {
                 // no record, or this edge's and not held here: it ended
                 return CompletableFuture.completedFuture(Routed.NONE);
             }
             String eventKey = record.eventKey().isEmpty()
                     ? SubscriptionRegistry.eventKey(posted.originKey().name(), frame.eventId()) : record.eventKey();
-            return append(record.sid(), eventKey, frame).thenCompose(kept -> directory.find(record.edge()).thenCompose(holder -> {
-                if (holder == null || holder.address() == null || !directory.alive(record.edge())) {
-                    return CompletableFuture.completedFuture(Routed.QUEUED_ONE);
-                }
-                return relay.pass(record.edge(), holder.address(), token, kept, posted).thenApply(Routed::passedOn);
-            }));
+            return append(record.sid(), eventKey, frame).thenCompose(kept -> toEdge(record.edge(), token, kept, posted)
+                    .thenCompose(routed -> routed.delivered() > 0 || routed.relayed() != null && routed.relayed().answered()
+                            ? CompletableFuture.completedFuture(routed) : again(ref, key, record.edge(), token, kept, posted, routed)));
+        });
+    }
+
+    private CompletionStage<RecordReader.Record> read(String ref, String key) {
+        return redis.commands().hgetall(key).toCompletableFuture().handle((fields, error) -> {
+            if (error != null) {
+                throw unavailable("route", error);
+            }
+            return RecordReader.read(ref, fields);
+        });
+    }
+
+    /** To {@code edge} (this one, or passed on); the event kept (queued) when that edge is dead or does not answer. */
+    private CompletionStage<Routed> toEdge(String edge, String token, EventFrame kept, Posted posted) {
+        if (edge.equals(directory.self())) {
+            return CompletableFuture.completedFuture(local.unicastHere(token, null, kept));
+        }
+        return directory.find(edge).thenCompose(holder -> {
+            if (holder == null || holder.address() == null || !directory.alive(edge)) {
+                return CompletableFuture.completedFuture(Routed.QUEUED_ONE);
+            }
+            return relay.pass(edge, holder.address(), token, kept, posted).thenApply(Routed::passedOn);
+        });
+    }
+
+    /**
+     * The holder {@code tried} was dead or did not answer: the record is read once more, now that
+     * the event is kept. If another edge took the subscription over meanwhile, it read the history
+     * before this event was kept only if it named itself in the record before that (it writes the
+     * record, then reads, on the same Redis connection, to the node of the event's hash tag; only a
+     * write script sent again after a Redis restart can come later): so the record names it now,
+     * and the event goes to it. Otherwise the event waits in the history ({@code first}: the first
+     * answer).
+     */
+    private CompletionStage<Routed> again(String ref, String key, String tried, String token, EventFrame kept, Posted posted,
+            Routed first) {
+        return read(ref, key).handle((record, error) -> record).thenCompose(record -> {
+            if (record == null || record.edge().equals(tried)) {
+                return CompletableFuture.completedFuture(first);
+            }
+            return toEdge(record.edge(), token, kept, posted)
+                    .thenApply(routed -> routed.delivered() > 0 || routed.relayed() != null && routed.relayed().answered() ? routed : first);
         });
     }
 
