@@ -338,6 +338,9 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
     public Outcome deliver(Subscription s, EventFrame frame) {
         List<Subscription.Write> writes = new ArrayList<>(1);
         long seq = s.accept(frame, writes);
+        if (seq == Subscription.ALREADY) {
+            return Outcome.DELIVERED; // its client has it
+        }
         if (seq < 0) {
             notTaken(s, seq);
             return Outcome.GONE;
@@ -379,6 +382,10 @@ public final class LocalRegistry implements SubscriptionRegistry, HeldResponse.L
         for (Subscription s : subs) {
             writes.clear();
             long seq = s.accept(frame, writes);
+            if (seq == Subscription.ALREADY) {
+                delivered++; // its client has it
+                continue;
+            }
             if (seq < 0) {
                 notTaken(s, seq);
                 continue;

@@ -27,7 +27,6 @@ import java.net.URI;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -250,16 +249,13 @@ public final class SubscribeFlow {
                 registry.decline(client, "client-gone-before-hold");
                 return;
             }
-            // events delivered here since the take-over are in its buffer: the history does not send them twice
-            Set<Long> here = sub.positionsAfter(seq);
             metrics.subscribe("taken-over");
             LOG.fine(() -> sub.logLine("taken-over").with("missed", ((TakeOver.Events) missed).frames().size()).toString());
             registry.hold(exchange, client, transport(exchange, plan), responseHeaders, seq,
                     plan.settings().type() == SubscriptionType.STREAM, null);
+            // events delivered here since the take-over are in its buffer: the subscription takes no position twice
             for (EventFrame frame : ((TakeOver.Events) missed).frames()) {
-                if (!here.contains(frame.position())) {
-                    registry.deliver(sub, frame);
-                }
+                registry.deliver(sub, frame);
             }
         } catch (RuntimeException e) {
             failed(exchange, sub, ACCEPTED, e);

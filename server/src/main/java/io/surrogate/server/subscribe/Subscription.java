@@ -8,10 +8,8 @@ import io.surrogate.server.transport.EventFrame;
 import io.surrogate.server.transport.HeldResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 
 /**
  * One subscription at the origin (one token) and the clients that share it: every client of
@@ -41,6 +39,13 @@ public final class Subscription {
     static final long SPENT = -1;
     /** {@link #accept} found the edge's replay budget spent. */
     static final long OVER_BUDGET = -2;
+    /**
+     * {@link #accept} found the event had already: its history position is one this subscription
+     * has (in its buffer, or at or before where it was taken over from). With several edges an
+     * event can come twice: sent on to a dying edge that wrote it before it died, then to the edge
+     * that took the subscription over.
+     */
+    static final long ALREADY = -3;
 
     /** What {@link #detach} and {@link #expire} did to the client. */
     enum Left { NOTHING, WAITS, REMOVED, LAST }
@@ -207,17 +212,19 @@ public final class Subscription {
         return sequence == takenAt ? takenAtPosition : 0;
     }
 
-    /** The history positions of the buffered events after {@code sequence} (events that came while it was taken over). */
-    synchronized Set<Long> positionsAfter(long sequence) {
-        Set<Long> out = new HashSet<>();
+    /** Under the monitor: whether an event at history {@code position} came already (taken over at or after it, or buffered). */
+    private boolean hasPosition(long position) {
+        if (takenAtPosition != 0 && position <= takenAtPosition) {
+            return true;
+        }
         if (recent != null) {
             for (Sent s : recent) {
-                if (s.seq() > sequence && s.frame().position() != 0) {
-                    out.add(s.frame().position());
+                if (s.frame().position() == position) {
+                    return true;
                 }
             }
         }
-        return out;
+        return false;
     }
 
     /**
@@ -330,6 +337,9 @@ public final class Subscription {
     synchronized long accept(EventFrame frame, List<Write> out) {
         if (ended || spent) {
             return SPENT;
+        }
+        if (frame.position() != 0 && hasPosition(frame.position())) {
+            return ALREADY;
         }
         boolean anyHeld = false;
         for (Client c : clients) {
